@@ -1,0 +1,87 @@
+"""Generated SQL is snapshot-tested: a change to the compiler shows up as a readable diff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from uxcx.compile import Filters, Missing, TableInfo, compile_metric, quote_ident
+from uxcx.metrics import METRICS, get_metric
+
+SNAP = Path(__file__).parent / "snapshots" / "compile"
+SUS = {f"sus_q{i}": f"Item {i}" for i in range(1, 11)}
+
+SURVEY = TableInfo(
+    "ux_survey",
+    "read_parquet('/ws/ds/tables/ux_survey.parquet')",
+    {"customer id": "VARCHAR", "date": "DATE", "product": "VARCHAR", "LTR app": "BIGINT",
+     **{v: "BIGINT" for v in SUS.values()}},
+    {"customer_id": "customer id", "date": "date", "segment": ["product"],
+     "product_nps_score": "LTR app", **SUS},
+)  # fmt: skip
+CUSTOMERS = TableInfo(
+    "customers",
+    "read_parquet('/ws/ds/tables/customers.parquet')",
+    {"customer id": "VARCHAR", "plan": "VARCHAR", 'Churn "label"': "VARCHAR", "since": "DATE"},
+    {"customer_id": "customer id", "segment": ["plan"], "churned": 'Churn "label"',
+     "signup_date": "since"},
+    customer_unique=True,
+)  # fmt: skip
+TABLES = [SURVEY, CUSTOMERS]
+
+CASES = {
+    "sus_all": dict(metric="sus"),
+    "sus_by_plan_month_filtered": dict(
+        metric="sus", by="plan", grain="month",
+        filters=Filters(dt.date(2025, 1, 1), dt.date(2025, 6, 30), {"plan": ["Pro", "Basic"]}),
+    ),
+    "product_nps_by_product": dict(metric="product_nps", by="product"),
+    "churn_text_labels_by_quarter": dict(metric="churn_rate", grain="quarter"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_sql_snapshot(case):
+    spec = dict(CASES[case])
+    q = compile_metric(get_metric(spec.pop("metric")), TABLES, **spec)
+    assert not isinstance(q, Missing), q
+    text = q.sql + "\n-- params: " + repr(q.params) + "\n"
+    path = SNAP / f"{case}.sql"
+    if os.environ.get("UXCX_UPDATE_SNAPSHOTS"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"no snapshot {path}; run with UXCX_UPDATE_SNAPSHOTS=1"
+    assert text == path.read_text(), f"SQL for {case} changed; review and update the snapshot"
+
+
+def test_identifiers_are_quoted_and_values_bound():
+    q = compile_metric(
+        get_metric("churn_rate"), TABLES, filters=Filters(segments={"plan": ["x'); DROP --"]})
+    )
+    assert "x'); DROP" not in q.sql and q.params == ("x'); DROP --",)
+    assert '"Churn ""label"""' in q.sql
+    assert quote_ident('a"b') == '"a""b"'
+
+
+def test_unlinkable_breakdown_is_missing_not_an_error():
+    alone = TableInfo("t", "read_parquet('/x.parquet')", {"s": "BIGINT"}, {"nps_score": "s"})
+    got = compile_metric(get_metric("nps"), [alone], by="plan")
+    assert isinstance(got, Missing) and "plan" in got.reason
+
+
+def test_filter_on_unreachable_column_is_reported():
+    alone = TableInfo("t", "read_parquet('/x.parquet')", {"s": "BIGINT"}, {"nps_score": "s"})
+    q = compile_metric(get_metric("nps"), [alone], filters=Filters(segments={"plan": ["A"]}))
+    assert q.unapplied_filters == ("plan",)
+
+
+def test_every_metric_compiles_when_its_roles_exist():
+    for m in METRICS:
+        cols = {f"c_{r}": "DOUBLE" for r in m.variants[0].roles}
+        t = TableInfo(
+            "t", "read_parquet('/x.parquet')", cols, {r: f"c_{r}" for r in m.variants[0].roles}
+        )
+        assert not isinstance(compile_metric(m, [t]), Missing), m.id

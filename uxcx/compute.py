@@ -1,0 +1,183 @@
+"""Run metrics on a dataset: compile, execute in the engine, turn sufficient statistics into estimates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+from . import stats
+from .compile import CompiledQuery, Filters, Missing, TableInfo, compile_metric
+from .engine import Engine
+from .metrics import METRICS, Metric, get_metric
+
+# Below this many observations an estimate is shown greyed and labelled as unstable.
+LOW_N = 20
+
+
+@dataclass
+class MetricResult:
+    """One metric for one group/period: value, 95% CI, n and how it was computed (shown units)."""
+
+    metric: str
+    label: str
+    family: str
+    group: str | None
+    period: dt.date | None
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    method: str
+    unit: str
+    out_of_scale: int = 0
+    grade: str | None = None
+    table: str = ""
+    stats: dict = field(default_factory=dict)
+    unapplied_filters: tuple[str, ...] = ()
+
+    @property
+    def low_n(self) -> bool:
+        """Too few observations for a stable estimate."""
+        return self.n < LOW_N
+
+    def to_json(self) -> dict:
+        """The CLI's JSON fields (values rounded for reading; NaN becomes null)."""
+        return {
+            "metric": self.metric,
+            "family": self.family,
+            "group": self.group,
+            "value": _num(self.value),
+            "ci_low": _num(self.ci_low),
+            "ci_high": _num(self.ci_high),
+            "n": self.n,
+            "method": self.method,
+            **({"period": self.period.isoformat()} if self.period else {}),
+            **({"grade": self.grade} if self.grade else {}),
+            **({"out_of_scale": self.out_of_scale} if self.out_of_scale else {}),
+        }
+
+    def as_dict(self) -> dict:
+        """All fields, for tables and charts."""
+        d = asdict(self)
+        d["low_n"] = self.low_n
+        return d
+
+
+def _num(x: float | None, digits: int = 4) -> float | None:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round(float(x), digits)
+
+
+def estimate(metric: Metric, row: dict) -> stats.Estimate:
+    """The metric's estimate and interval from one row of sufficient statistics (natural scale)."""
+    n = int(row.get("n") or 0)
+    if metric.kind == "proportion":
+        return stats.adjusted_wald(float(row.get("successes") or 0), n)
+    if metric.kind == "nps":
+        return stats.nps_interval(
+            int(row.get("promoters") or 0), int(row.get("detractors") or 0), n
+        )
+    if metric.kind == "mean":
+        return stats.t_interval(_f(row.get("mean")), _f(row.get("sd")), n)
+    if metric.kind == "geomean":
+        return stats.geometric_mean_interval(_f(row.get("mean_log")), _f(row.get("sd_log")), n)
+    raise ValueError(metric.kind)
+
+
+def _f(x) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def result_from_row(metric: Metric, row: dict, q: CompiledQuery) -> MetricResult:
+    """Scale an estimate to the metric's shown units and attach its context."""
+    est = estimate(metric, row)
+    k = metric.scale_factor
+    value = est.value * k
+    grade = None
+    if metric.id == "sus" and not math.isnan(value):
+        grade = stats.sus_grade(value)
+    suff = {key: row[key] for key in row if key not in ("grp", "period")}
+    return MetricResult(
+        metric=metric.id,
+        label=metric.label,
+        family=metric.family,
+        group=row.get("grp"),
+        period=row.get("period"),
+        value=value,
+        ci_low=est.ci_low * k,
+        ci_high=est.ci_high * k,
+        n=est.n,
+        method=est.method,
+        unit=metric.unit,
+        out_of_scale=int(row.get("out_of_scale") or 0),
+        grade=grade,
+        table=q.table,
+        stats=suff,
+        unapplied_filters=q.unapplied_filters,
+    )
+
+
+def run_query(engine: Engine, q: CompiledQuery) -> list[MetricResult]:
+    """Execute one compiled metric query and return its results (one per group/period)."""
+    metric = get_metric(q.metric_id)
+    rows = engine.query(q.sql, q.params).to_pylist()
+    return [result_from_row(metric, r, q) for r in rows]
+
+
+def compute(
+    engine: Engine,
+    tables: Sequence[TableInfo],
+    metric_ids: Iterable[str] | None = None,
+    *,
+    by: str | None = None,
+    grain: str | None = None,
+    filters: Filters | None = None,
+) -> tuple[list[MetricResult], list[Missing]]:
+    """Compute metrics (all by default); return results and the metrics that cannot be computed."""
+    results: list[MetricResult] = []
+    missing: list[Missing] = []
+    metrics = [get_metric(m) for m in metric_ids] if metric_ids is not None else list(METRICS)
+    for metric in metrics:
+        q = compile_metric(metric, tables, by=by, grain=grain, filters=filters)
+        if isinstance(q, Missing):
+            missing.append(q)
+            continue
+        results.extend(run_query(engine, q))
+    return results, missing
+
+
+@dataclass
+class Change:
+    """A metric now against the previous period of equal length."""
+
+    current: MetricResult | None
+    previous: MetricResult | None
+    diff: float | None
+    p: float | None
+    significant: bool
+    method: str = ""
+
+
+def compare(metric: Metric, current: MetricResult, previous: MetricResult) -> Change:
+    """Difference (shown units) between two results of the same metric, with a two-sided p."""
+    a, b = previous.stats, current.stats
+    if not previous.n or not current.n:
+        return Change(current, previous, None, None, False)
+    if metric.kind == "proportion":
+        d = stats.diff_proportions(a["successes"] or 0, a["n"], b["successes"] or 0, b["n"])
+    elif metric.kind == "nps":
+        d = stats.diff_nps(
+            a["promoters"], a["detractors"], a["n"], b["promoters"], b["detractors"], b["n"]
+        )
+    elif metric.kind == "mean":
+        d = stats.diff_means(a["mean"], a["sd"] or 0.0, a["n"], b["mean"], b["sd"] or 0.0, b["n"])
+    else:
+        d = stats.diff_geometric_means(
+            a["mean_log"], a["sd_log"] or 0.0, a["n"], b["mean_log"], b["sd_log"] or 0.0, b["n"]
+        )
+    diff = current.value - previous.value
+    p = d.p if d.p is not None and not math.isnan(d.p) else None
+    return Change(current, previous, diff, p, p is not None and p < 0.05, d.method)

@@ -1,0 +1,186 @@
+"""Dataset descriptions computed in DuckDB: segment values, date bounds, quality report, preview."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from .compile import quote_ident, typed_column
+from .engine import Engine
+from .roles import ROLE_BY_NAME, is_numeric_type, role_columns
+from .workspace import Dataset
+
+MAX_SEGMENT_VALUES = 200
+
+
+def segment_columns(ds: Dataset) -> list[str]:
+    """Every column with the segment role, in table order, without duplicates."""
+    out: list[str] = []
+    for t in ds.tables:
+        for c in t.roles.get("segment", []) or []:
+            if c not in out:
+                out.append(c)
+    return out
+
+
+def segment_values(engine: Engine, ds: Dataset) -> dict[str, list[str]]:
+    """Distinct values of each segment column (union across tables), most frequent first."""
+    out: dict[str, dict[str, int]] = {}
+    for t in ds.tables:
+        src = engine.source(ds.parquet_path(t))
+        for col in t.roles.get("segment", []) or []:
+            q = quote_ident(col)
+            rows = engine.query(
+                f"SELECT CAST({q} AS VARCHAR) AS v, count(*) AS n FROM {src} "
+                f"WHERE {q} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT {MAX_SEGMENT_VALUES}"
+            ).to_pylist()
+            bucket = out.setdefault(col, {})
+            for r in rows:
+                bucket[r["v"]] = bucket.get(r["v"], 0) + r["n"]
+    return {c: [v for v, _ in sorted(d.items(), key=lambda kv: -kv[1])] for c, d in out.items()}
+
+
+def date_bounds(engine: Engine, ds: Dataset) -> tuple[dt.date, dt.date] | None:
+    """Earliest and latest date over every table's time column (None when no dates)."""
+    lows, highs = [], []
+    for t in ds.tables:
+        col = t.roles.get("date") or t.roles.get("signup_date")
+        if not isinstance(col, str):
+            continue
+        expr = typed_column(quote_ident(col), t.columns[col], "date")
+        row = engine.query(
+            f"SELECT min({expr}) AS lo, max({expr}) AS hi FROM {engine.source(ds.parquet_path(t))}"
+        ).to_pylist()[0]
+        if row["lo"] is not None:
+            lows.append(row["lo"])
+            highs.append(row["hi"])
+    if not lows:
+        return None
+    return min(lows), max(highs)
+
+
+@dataclass
+class ColumnQuality:
+    """Quality of one column: missing values and values outside its role's scale."""
+
+    table: str
+    column: str
+    type: str
+    role: str | None
+    missing: int
+    rows: int
+    out_of_scale: int
+    expected: str
+    examples: list[str]
+
+
+def quality_report(engine: Engine, ds: Dataset) -> list[ColumnQuality]:
+    """Missing values per column and values outside each role's scale (never clipped)."""
+    out: list[ColumnQuality] = []
+    for t in ds.tables:
+        src = engine.source(ds.parquet_path(t))
+        by_col = role_columns(t.roles)
+        parts = ["count(*) AS rows"]
+        checks: dict[int, tuple[str, str]] = {}
+        for i, (col, typ) in enumerate(t.columns.items()):
+            q = quote_ident(col)
+            parts.append(f"count(*) - count({q}) AS m{i}")
+            role = ROLE_BY_NAME.get(by_col.get(col, ""))
+            cond = _out_of_scale_sql(q, typ, role)
+            if cond:
+                parts.append(f"count(*) FILTER (WHERE {cond}) AS o{i}")
+                parts.append(
+                    f"list_slice(list(DISTINCT CAST({q} AS VARCHAR)) FILTER (WHERE {cond}), 1, 5) "
+                    f"AS e{i}"
+                )
+                checks[i] = (cond, _expected(role))
+        row = engine.query(f"SELECT {', '.join(parts)} FROM {src}").to_pylist()[0]
+        for i, (col, typ) in enumerate(t.columns.items()):
+            role_name = by_col.get(col)
+            out.append(
+                ColumnQuality(
+                    table=t.name,
+                    column=col,
+                    type=typ,
+                    role=role_name,
+                    missing=int(row[f"m{i}"]),
+                    rows=int(row["rows"]),
+                    out_of_scale=int(row.get(f"o{i}") or 0),
+                    expected=checks[i][1] if i in checks else "",
+                    examples=[str(x) for x in (row.get(f"e{i}") or [])],
+                )
+            )
+    return out
+
+
+def _out_of_scale_sql(q: str, typ: str, role) -> str | None:
+    """SQL condition true for a non-missing value outside the role's scale."""
+    if role is None:
+        return None
+    if role.kind == "binary":
+        v = typed_column(q, typ, "binary")
+        return f"({v}) NOT IN (0, 1)"
+    if role.kind in ("scale", "numeric") and role.scale is not None:
+        lo, hi = role.scale
+        v = typed_column(q, typ, role.kind)
+        conds = [f"{q} IS NOT NULL AND ({v} IS NULL"]
+        if lo != float("-inf"):
+            conds.append(f"{v} < {lo}")
+        if hi != float("inf"):
+            conds.append(f"{v} > {hi}")
+        if role.integer:
+            conds.append(f"{v} <> floor({v})")
+        return " OR ".join(conds) + ")"
+    if role.kind == "date" and not is_numeric_type(typ):
+        v = typed_column(q, typ, "date")
+        return f"{q} IS NOT NULL AND {v} IS NULL"
+    return None
+
+
+def _expected(role) -> str:
+    if role.kind == "binary":
+        return "yes/no or 1/0"
+    if role.kind == "date":
+        return "a date"
+    lo, hi = role.scale
+    if hi == float("inf"):
+        return f"a number ≥ {lo:g}"
+    if lo == float("-inf"):
+        return "a number"
+    return f"{'whole numbers ' if role.integer else ''}{lo:g}–{hi:g}"
+
+
+def scale_warnings(quality: list[ColumnQuality], engine: Engine, ds: Dataset) -> list[str]:
+    """Plain sentences about suspicious scales (an NPS on 1–10, a SUS item of 6, CSAT of 0)."""
+    msgs = []
+    for q in quality:
+        if q.out_of_scale:
+            msgs.append(
+                f"{q.table} · '{q.column}' ({q.role}): {q.out_of_scale} value(s) outside "
+                f"{q.expected}, e.g. {', '.join(q.examples[:3])}. They are left out of the "
+                "metric, not clipped."
+            )
+    for t in ds.tables:
+        for role in ("nps_score", "product_nps_score"):
+            col = t.roles.get(role)
+            if not isinstance(col, str):
+                continue
+            v = typed_column(quote_ident(col), t.columns[col], "scale")
+            row = engine.query(
+                f"SELECT min({v}) AS lo, max({v}) AS hi, count({v}) AS n "
+                f"FROM {engine.source(ds.parquet_path(t))}"
+            ).to_pylist()[0]
+            if row["n"] and row["n"] >= 30 and row["lo"] == 1 and row["hi"] == 10:
+                msgs.append(
+                    f"{t.name} · '{col}': no answer is 0, so this NPS question may have been asked "
+                    "on 1–10 instead of 0–10; NPS would then count 1–6 as detractors."
+                )
+    return msgs
+
+
+def preview(engine: Engine, ds: Dataset, table: str, limit: int = 100) -> pa.Table:
+    """The first rows of a table (only for the Data page preview)."""
+    t = ds.table(table)
+    return engine.query(f"SELECT * FROM {engine.source(ds.parquet_path(t))} LIMIT {int(limit)}")

@@ -1,0 +1,96 @@
+"""Run compiled SQL and return small Arrow tables: DuckDB by default, behind a tiny interface."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import pyarrow as pa
+
+from .compile import quote_literal
+
+
+class Engine(Protocol):
+    """What the rest of uxcx needs from a SQL engine; a Spark engine can implement the same."""
+
+    name: str
+
+    def source(self, parquet_path: Path) -> str:
+        """A SQL FROM item that reads one Parquet file uxcx wrote."""
+        ...
+
+    def query(self, sql: str, params: Sequence = ()) -> pa.Table:
+        """Run SQL with bound parameters and return the (small) result as an Arrow table."""
+        ...
+
+
+class QueryError(Exception):
+    """A query failed; str() is a sentence fit for a user."""
+
+
+class DuckDBEngine:
+    """DuckDB with external access off: it can only read Parquet inside the workspace.
+
+    DuckDB's settings are per database instance, so there is one instance per workspace per
+    process; each thread gets its own cursor (a shared connection fails with "connection is busy").
+    """
+
+    name = "duckdb"
+    _instances: dict[str, DuckDBEngine] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(self, workspace: Path, *, memory_limit: str | None = None, threads: int = 2):
+        self.workspace = Path(workspace).resolve()
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(":memory:")
+        con.execute("SET allowed_directories = ?", [[str(self.workspace)]])
+        con.execute("SET enable_external_access = false")
+        con.execute(f"SET threads = {int(threads)}")
+        con.execute(f"SET memory_limit = {quote_literal(memory_limit or _default_memory())}")
+        con.execute("SET lock_configuration = true")
+        self._con = con
+        self._local = threading.local()
+
+    @classmethod
+    def for_workspace(cls, workspace: Path) -> DuckDBEngine:
+        """The process-wide engine for a workspace directory (created once)."""
+        key = str(Path(workspace).resolve())
+        with cls._instances_lock:
+            if key not in cls._instances:
+                cls._instances[key] = cls(Path(key))
+            return cls._instances[key]
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def source(self, parquet_path: Path) -> str:
+        """read_parquet('<path>') for a file inside the workspace."""
+        return f"read_parquet({quote_literal(str(Path(parquet_path).resolve()))})"
+
+    def query(self, sql: str, params: Sequence = ()) -> pa.Table:
+        """Run SQL and fetch the whole (aggregate) result as Arrow."""
+        try:
+            rel = self._cursor().sql(sql, params=list(params) or None)
+            return rel.to_arrow_table()
+        except duckdb.Error as e:
+            raise QueryError(_friendly(e)) from e
+
+
+def _default_memory() -> str:
+    """A memory cap for queries: UXCX_DUCKDB_MEMORY or DuckDB's own default share."""
+    return os.environ.get("UXCX_DUCKDB_MEMORY", "4GB")
+
+
+def _friendly(e: duckdb.Error) -> str:
+    msg = str(e).split("\n")[0]
+    if isinstance(e, duckdb.OutOfMemoryException):
+        return "The query needed more memory than uxcx allows; try a filter or a coarser grain."
+    return f"The database could not compute this ({msg})."

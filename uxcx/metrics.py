@@ -1,0 +1,223 @@
+"""The metric registry: every UX and CX metric as data (roles, SQL per row, scale, benchmark, docs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# How a metric aggregates decides both its sufficient statistics (compile.py) and its interval
+# (stats.py): "nps" → promoters/detractors, "proportion" → successes of n, "mean" → mean/sd,
+# "geomean" → mean/sd of log values.
+KINDS = ("nps", "proportion", "mean", "geomean")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to compute a metric from a set of roles; the first variant whose roles exist wins.
+
+    `value` is a SQL expression over `{role}` placeholders (compile.py substitutes the typed, quoted
+    column). `where` keeps rows the metric counts; `valid` says which values are inside the scale
+    (rows outside it are counted as out of scale, never silently used or clipped).
+    """
+
+    roles: tuple[str, ...]
+    value: str
+    valid: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric definition: what it means, how it is computed and how it is shown."""
+
+    id: str
+    label: str
+    family: str  # "UX" or "CX"
+    kind: str
+    variants: tuple[Variant, ...]
+    unit: str  # shown after the value: "%", "pts", "s", "/5", "/7", "" (currency: the file's)
+    scale_factor: float  # natural scale → shown scale (proportions ×100 = percent points)
+    higher_is_better: bool
+    description: str
+    formula: str
+    benchmark: float | None = None
+    benchmark_label: str = ""
+    decimals: int = 1
+    axis_range: tuple[float, float] | None = None
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Roles of the preferred variant (what the tile asks for when nothing is mapped)."""
+        return self.variants[0].roles
+
+
+SUS_ITEM_ROLES = tuple(f"sus_q{i}" for i in range(1, 11))
+# Brooke's scoring: positive (odd) items contribute x−1, negative (even) items 5−x; sum × 2.5.
+_SUS_SUM = " + ".join(
+    f"({{sus_q{i}}} - 1)" if i % 2 else f"(5 - {{sus_q{i}}})" for i in range(1, 11)
+)
+_SUS_VALID = " AND ".join(
+    f"{{sus_q{i}}} BETWEEN 1 AND 5 AND {{sus_q{i}}} = floor({{sus_q{i}}})" for i in range(1, 11)
+)
+
+
+def _scale(role: str, lo: int, hi: int) -> str:
+    """SQL: an integer inside lo..hi."""
+    return f"{{{role}}} BETWEEN {lo} AND {hi} AND {{{role}}} = floor({{{role}}})"
+
+
+def _binary(role: str) -> str:
+    return f"{{{role}}} IN (0, 1)"
+
+
+METRICS: tuple[Metric, ...] = (
+    # ---- UX -------------------------------------------------------------------------------
+    Metric(
+        "sus", "SUS", "UX", "mean",
+        (
+            Variant(SUS_ITEM_ROLES, f"({_SUS_SUM}) * 2.5", _SUS_VALID),
+            Variant(("sus_score",), "{sus_score}", "{sus_score} BETWEEN 0 AND 100"),
+        ),
+        unit="", scale_factor=1.0, higher_is_better=True,
+        description="System Usability Scale: perceived usability on 0–100; 68 is average.",
+        formula="per respondent: (Σ odd items − 5 + 25 − Σ even items) × 2.5; mean over "
+        "respondents with all ten items on 1–5; t-interval. Sauro–Lewis grade.",
+        benchmark=68.0, benchmark_label="68 = industry average (grade C)", axis_range=(0, 100),
+    ),
+    Metric(
+        "task_success_rate", "Task success", "UX", "proportion",
+        (Variant(("task_success",), "{task_success}", _binary("task_success")),),
+        unit="%", scale_factor=100.0, higher_is_better=True,
+        description="Share of task attempts completed successfully.",
+        formula="successes / attempts; adjusted-Wald (Agresti–Coull) interval.",
+        benchmark=78.0, benchmark_label="78% = average task completion (Sauro)",
+        axis_range=(0, 100),
+    ),
+    Metric(
+        "time_on_task", "Time on task", "UX", "geomean",
+        (
+            Variant(("time_on_task", "task_success"), "{time_on_task}", "{time_on_task} > 0",
+                    where="{task_success} = 1"),
+            Variant(("time_on_task",), "{time_on_task}", "{time_on_task} > 0"),
+        ),
+        unit="s", scale_factor=1.0, higher_is_better=False,
+        description="Typical seconds per successful attempt (geometric mean: task times are "
+        "skewed).",
+        formula="exp(mean(ln seconds)) over successful attempts (all attempts when success is "
+        "not recorded); t-interval on log times, exponentiated.",
+        decimals=0,
+    ),
+    Metric(
+        "error_rate", "Error rate", "UX", "proportion",
+        (Variant(("error_count",), "CASE WHEN {error_count} > 0 THEN 1 ELSE 0 END",
+                 "{error_count} >= 0"),),
+        unit="%", scale_factor=100.0, higher_is_better=False,
+        description="Share of task attempts with at least one error.",
+        formula="attempts with errors ≥ 1 / attempts; adjusted-Wald interval.",
+        axis_range=(0, 100),
+    ),
+    Metric(
+        "product_nps", "Product NPS", "UX", "nps",
+        (Variant(("product_nps_score",), "{product_nps_score}",
+                 _scale("product_nps_score", 0, 10)),),
+        unit="", scale_factor=100.0, higher_is_better=True,
+        description="Net Promoter Score of the product itself (0–10 likelihood to recommend it).",
+        formula="% promoters (9–10) − % detractors (0–6); adjusted-Wald NPS interval "
+        "(n+3, promoters+¾, detractors+¾).",
+        decimals=0, axis_range=(-100, 100),
+    ),
+    Metric(
+        "app_rating", "App rating", "UX", "mean",
+        (Variant(("app_rating",), "{app_rating}", "{app_rating} BETWEEN 1 AND 5"),),
+        unit="/5", scale_factor=1.0, higher_is_better=True,
+        description="Mean 1–5 star rating of the app.",
+        formula="mean of ratings on 1–5; t-interval.",
+        decimals=2, axis_range=(1, 5),
+    ),
+    Metric(
+        "bounce_rate", "Bounce rate", "UX", "proportion",
+        (Variant(("bounced",), "{bounced}", _binary("bounced")),),
+        unit="%", scale_factor=100.0, higher_is_better=False,
+        description="Share of sessions that left without interacting.",
+        formula="bounced sessions / sessions; adjusted-Wald interval.",
+        axis_range=(0, 100),
+    ),
+    Metric(
+        "conversion_rate", "Conversion", "UX", "proportion",
+        (Variant(("converted",), "{converted}", _binary("converted")),),
+        unit="%", scale_factor=100.0, higher_is_better=True,
+        description="Share of sessions that converted.",
+        formula="converted sessions / sessions; adjusted-Wald interval.",
+        axis_range=(0, 100),
+    ),
+    # ---- CX -------------------------------------------------------------------------------
+    Metric(
+        "nps", "NPS", "CX", "nps",
+        (Variant(("nps_score",), "{nps_score}", _scale("nps_score", 0, 10)),),
+        unit="", scale_factor=100.0, higher_is_better=True,
+        description="Net Promoter Score: likelihood to recommend the company, −100 … 100.",
+        formula="% promoters (9–10) − % detractors (0–6); adjusted-Wald NPS interval "
+        "(n+3, promoters+¾, detractors+¾).",
+        decimals=0, axis_range=(-100, 100),
+    ),
+    Metric(
+        "csat", "CSAT", "CX", "proportion",
+        (Variant(("csat_score",), "CASE WHEN {csat_score} >= 4 THEN 1 ELSE 0 END",
+                 _scale("csat_score", 1, 5)),),
+        unit="%", scale_factor=100.0, higher_is_better=True,
+        description="Customer satisfaction: share of 4–5 answers on a 1–5 scale (top-2-box).",
+        formula="answers of 4 or 5 / answers; adjusted-Wald interval.",
+        axis_range=(0, 100),
+    ),
+    Metric(
+        "ces", "CES", "CX", "mean",
+        (Variant(("ces_score",), "{ces_score}", _scale("ces_score", 1, 7)),),
+        unit="/7", scale_factor=1.0, higher_is_better=True,
+        description="Customer Effort Score: mean agreement (1–7) that the company made it easy.",
+        formula="mean of answers on 1–7; t-interval.",
+        decimals=2, axis_range=(1, 7),
+    ),
+    Metric(
+        "churn_rate", "Churn", "CX", "proportion",
+        (Variant(("churned",), "{churned}", _binary("churned")),),
+        unit="%", scale_factor=100.0, higher_is_better=False,
+        description="Share of customers who have left in the period covered by the data.",
+        formula="churned customers / customers; adjusted-Wald interval.",
+        axis_range=(0, 100),
+    ),
+    Metric(
+        "retention_rate", "Retention", "CX", "proportion",
+        (Variant(("churned",), "1 - {churned}", _binary("churned")),),
+        unit="%", scale_factor=100.0, higher_is_better=True,
+        description="Share of customers still active (1 − churn) in the period covered.",
+        formula="active customers / customers; adjusted-Wald interval.",
+        axis_range=(0, 100),
+    ),
+    Metric(
+        "clv", "CLV", "CX", "mean",
+        (Variant(("clv",), "{clv}", "{clv} IS NOT NULL"),),
+        unit="", scale_factor=1.0, higher_is_better=True,
+        description="Mean customer lifetime value, in the currency of the file.",
+        formula="mean of CLV over customers; t-interval.",
+        decimals=0,
+    ),
+)  # fmt: skip
+
+METRIC_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
+UX_METRICS = tuple(m.id for m in METRICS if m.family == "UX")
+CX_METRICS = tuple(m.id for m in METRICS if m.family == "CX")
+
+
+def get_metric(metric_id: str) -> Metric:
+    """Return the metric with this id, or raise KeyError naming the known ids."""
+    try:
+        return METRIC_BY_ID[metric_id]
+    except KeyError:
+        raise KeyError(f"unknown metric '{metric_id}'; known: {', '.join(METRIC_BY_ID)}") from None
+
+
+def choose_variant(metric: Metric, available_roles: set[str]) -> Variant | None:
+    """The first variant whose roles are all available, or None."""
+    for v in metric.variants:
+        if set(v.roles) <= available_roles:
+            return v
+    return None

@@ -1,0 +1,329 @@
+"""Datasets on disk: the uploaded originals, the Parquet uxcx wrote, and a manifest with roles.
+
+Layout: <root>/<dataset-id>/{manifest.json, sources/<original files>, tables/<name>.parquet}.
+A dataset id is an unguessable token: the share link is the key, so ids are never listed to users.
+A dataset directory is built under a temporary name and renamed into place, so a crash never
+leaves half a dataset; manifest updates are written to a temp file and renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .compile import TableInfo, quote_ident
+from .engine import DuckDBEngine, Engine
+from .ingest import IngestError, ingest_file
+from .roles import ColumnProfile, RoleMap, detect_roles, is_numeric_type, validate_mapping
+
+SAMPLE_ID = "sample"
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MANIFEST = "manifest.json"
+
+Progress = Callable[[float, str], None]
+
+
+class DatasetNotFound(Exception):
+    """No dataset with that id (or the id is malformed)."""
+
+
+@dataclass
+class TableEntry:
+    """One ingested file of a dataset."""
+
+    name: str
+    file: str
+    parquet: str
+    rows: int
+    rejected_rows: int
+    columns: dict[str, str]
+    roles: RoleMap
+    detected_roles: RoleMap
+    customer_unique: bool = False
+    ingest: dict = field(default_factory=dict)
+
+
+@dataclass
+class Dataset:
+    """A set of tables uploaded together, joined on customer_id when they share it."""
+
+    id: str
+    name: str
+    created: str
+    tables: list[TableEntry]
+    root: Path
+    fingerprint: str = ""
+
+    def table(self, name: str) -> TableEntry:
+        """The table with this name."""
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def parquet_path(self, table: TableEntry) -> Path:
+        """Absolute path of a table's Parquet file."""
+        return self.root / table.parquet
+
+    def table_infos(self, engine: Engine) -> list[TableInfo]:
+        """What the compiler needs about each table."""
+        return [
+            TableInfo(
+                name=t.name,
+                source=engine.source(self.parquet_path(t)),
+                columns=dict(t.columns),
+                roles=t.roles,
+                customer_unique=t.customer_unique,
+            )
+            for t in self.tables
+        ]
+
+    @property
+    def version(self) -> str:
+        """Changes whenever roles change: part of every cache key."""
+        roles = json.dumps([t.roles for t in self.tables], sort_keys=True)
+        return hashlib.sha256(f"{self.id}|{self.created}|{roles}".encode()).hexdigest()[:16]
+
+    def to_manifest(self) -> dict:
+        """JSON-serialisable manifest."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "created": self.created,
+            "fingerprint": self.fingerprint,
+            "tables": [asdict(t) for t in self.tables],
+        }
+
+
+class Workspace:
+    """The directory that holds every dataset; the only place DuckDB may read."""
+
+    def __init__(self, root: Path | str | None = None, engine: DuckDBEngine | None = None):
+        self.root = Path(root or os.environ.get("UXCX_WORKSPACE", "workspace")).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.engine = engine or DuckDBEngine.for_workspace(self.root)
+
+    # ---- creating -------------------------------------------------------------------------
+    def create_dataset(
+        self,
+        files: Sequence[tuple[str, bytes | Path]],
+        *,
+        name: str | None = None,
+        dataset_id: str | None = None,
+        progress: Progress | None = None,
+        fingerprint: str = "",
+    ) -> Dataset:
+        """Ingest files into a new dataset; raises IngestError naming the file that failed."""
+        if not files:
+            raise IngestError("No files were given.")
+        ds_id = dataset_id or secrets.token_urlsafe(16)
+        final = self._dir(ds_id)
+        tmp = self.root / f".tmp-{ds_id}-{secrets.token_hex(4)}"
+        (tmp / "sources").mkdir(parents=True)
+        (tmp / "tables").mkdir()
+        report = progress or (lambda _f, _m: None)
+        try:
+            tables: list[TableEntry] = []
+            used: set[str] = set()
+            for i, (fname, content) in enumerate(files):
+                safe = _safe_filename(fname, used)
+                used.add(safe)
+                src = tmp / "sources" / safe
+                if isinstance(content, bytes | bytearray):
+                    src.write_bytes(content)
+                else:
+                    shutil.copyfile(content, src)
+                report(i / len(files), f"Reading {fname} …")
+                table_name = Path(safe).stem
+                dest = tmp / "tables" / f"{table_name}.parquet"
+                try:
+                    result = ingest_file(src, dest)
+                except IngestError as e:
+                    raise IngestError(f"{fname}: {e}") from None
+                columns = {c["name"]: c["type"] for c in result.columns}
+                entry = TableEntry(
+                    name=table_name,
+                    file=fname,
+                    parquet=f"tables/{table_name}.parquet",
+                    rows=result.rows,
+                    rejected_rows=result.rejected_rows,
+                    columns=columns,
+                    roles={},
+                    detected_roles={},
+                    ingest=_json_safe(result.to_dict()),
+                )
+                report((i + 0.7) / len(files), f"Recognising columns in {fname} …")
+                profiles = profile_columns(self.engine, self.engine.source(dest), columns)
+                entry.detected_roles = detect_roles(profiles)
+                entry.roles = dict(entry.detected_roles)
+                entry.customer_unique = _customer_unique(self.engine, dest, entry.roles)
+                tables.append(entry)
+            ds = Dataset(
+                id=ds_id,
+                name=name or ", ".join(f for f, _ in files),
+                created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                tables=tables,
+                root=final,
+                fingerprint=fingerprint,
+            )
+            _write_json(tmp / MANIFEST, ds.to_manifest())
+            if final.exists():
+                # Only the sample dataset is ever rebuilt in place.
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+            report(1.0, "Done")
+            return ds
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    def sample_dataset(self, progress: Progress | None = None) -> Dataset:
+        """The bundled sample data as a dataset (built once, rebuilt when sample_data changes)."""
+        files = sorted(p for p in SAMPLE_DIR.glob("*.csv"))
+        fingerprint = _fingerprint(files)
+        # Several sessions may ask at once: one builds, the others wait and reuse it.
+        with open(self.root / ".sample.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                ds = self.open(SAMPLE_ID)
+                if ds.fingerprint == fingerprint:
+                    return ds
+            except DatasetNotFound:
+                pass
+            return self.create_dataset(
+                [(p.name, p) for p in files],
+                name="Sample data (Acme)",
+                dataset_id=SAMPLE_ID,
+                progress=progress,
+                fingerprint=fingerprint,
+            )
+
+    # ---- reading and updating -------------------------------------------------------------
+    def _dir(self, dataset_id: str) -> Path:
+        if not _ID_RE.match(dataset_id or ""):
+            raise DatasetNotFound(dataset_id)
+        return self.root / dataset_id
+
+    def open(self, dataset_id: str) -> Dataset:
+        """Load a dataset's manifest; DatasetNotFound when it does not exist."""
+        d = self._dir(dataset_id)
+        try:
+            m = json.loads((d / MANIFEST).read_text())
+        except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+            raise DatasetNotFound(dataset_id) from None
+        return Dataset(
+            id=m["id"],
+            name=m["name"],
+            created=m["created"],
+            fingerprint=m.get("fingerprint", ""),
+            tables=[TableEntry(**t) for t in m["tables"]],
+            root=d,
+        )
+
+    def exists(self, dataset_id: str) -> bool:
+        """True when a dataset with this id is on disk."""
+        try:
+            return (self._dir(dataset_id) / MANIFEST).exists()
+        except DatasetNotFound:
+            return False
+
+    def set_roles(self, dataset: Dataset, table_name: str, roles: RoleMap) -> Dataset:
+        """Save a corrected role mapping for one table; raises ValueError with the problems."""
+        entry = dataset.table(table_name)
+        problems = validate_mapping(roles, list(entry.columns))
+        if problems:
+            raise ValueError(" ".join(problems))
+        entry.roles = {k: v for k, v in roles.items() if v}
+        entry.customer_unique = _customer_unique(
+            self.engine, dataset.parquet_path(entry), entry.roles
+        )
+        _write_json(dataset.root / MANIFEST, dataset.to_manifest())
+        return dataset
+
+
+# ---- helpers -----------------------------------------------------------------------------
+def profile_columns(engine: Engine, source: str, columns: dict[str, str]) -> list[ColumnProfile]:
+    """Counts, ranges and top values per column, in one DuckDB pass (plus one for text values)."""
+    if not columns:
+        return []
+    parts = []
+    for i, (name, typ) in enumerate(columns.items()):
+        q = quote_ident(name)
+        parts.append(f"count({q}) AS nn{i}")
+        parts.append(f"approx_count_distinct({q}) AS nd{i}")
+        if is_numeric_type(typ):
+            parts.append(f"min({q})::DOUBLE AS mn{i}")
+            parts.append(f"max({q})::DOUBLE AS mx{i}")
+            parts.append(f"coalesce(bool_and({q} = floor({q})), false) AS ai{i}")
+        elif typ.upper() == "VARCHAR":
+            parts.append(f"avg(length({q}))::DOUBLE AS al{i}")
+            parts.append(f"approx_top_k({q}, 12) AS tv{i}")
+    row = engine.query(f"SELECT {', '.join(parts)} FROM {source}").to_pylist()[0]
+    out = []
+    for i, (name, typ) in enumerate(columns.items()):
+        out.append(
+            ColumnProfile(
+                name=name,
+                type=typ,
+                non_null=int(row[f"nn{i}"] or 0),
+                distinct=int(row[f"nd{i}"] or 0),
+                min=row.get(f"mn{i}"),
+                max=row.get(f"mx{i}"),
+                all_integer=bool(row.get(f"ai{i}", False)),
+                avg_length=float(row.get(f"al{i}") or 0.0),
+                top_values=[str(v) for v in (row.get(f"tv{i}") or []) if v is not None],
+            )
+        )
+    return out
+
+
+def _customer_unique(engine: Engine, parquet: Path, roles: RoleMap) -> bool:
+    """One row per customer id (so the table can be joined as a customer dimension)."""
+    cid = roles.get("customer_id")
+    if not isinstance(cid, str):
+        return False
+    q = quote_ident(cid)
+    row = engine.query(
+        f"SELECT count({q}) AS n, count(DISTINCT {q}) AS d FROM {engine.source(parquet)}"
+    ).to_pylist()[0]
+    return row["n"] > 0 and row["n"] == row["d"]
+
+
+def _safe_filename(name: str, used: set[str]) -> str:
+    """A file name safe on disk and unique within the dataset (keeps the extension)."""
+    base = Path(name).name or "upload"
+    stem, suffix = Path(base).stem, Path(base).suffix.lower()
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._") or "upload"
+    suffix = re.sub(r"[^a-z0-9.]", "", suffix)[:10]
+    candidate, k = f"{stem}{suffix}", 2
+    while candidate in used or Path(candidate).stem in {Path(u).stem for u in used}:
+        candidate, k = f"{stem}_{k}{suffix}", k + 1
+    return candidate
+
+
+def _fingerprint(files: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _json_safe(d: dict) -> dict:
+    return json.loads(json.dumps(d, default=str))
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, default=str))
+    os.replace(tmp, path)

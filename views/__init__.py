@@ -1,0 +1,1 @@
+"""Shared Streamlit view pieces (sidebar, tiles, role editor) used by the thin pages."""
