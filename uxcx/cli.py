@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--metric", action="append", metavar="ID", help="only these metrics")
     m.add_argument("--format", choices=["json", "table"], default="table")
     m.set_defaults(func=cmd_metrics)
+    # Local import: correlate_cmd imports this module for load() and UsageError.
+    from .correlate_cmd import add_parser as add_correlate_parser
+
+    add_correlate_parser(sub)
     return p
 
 

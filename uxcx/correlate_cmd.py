@@ -1,0 +1,134 @@
+"""`uxcx correlate`: how a UX score relates to churn, retention or tenure, as JSON or a table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+from .cli import UsageError, load
+from .retention import OUTCOMES, UX_MEASURES, RetentionAnalysis, RetentionError, analyse
+from .workspace import Workspace
+
+HELP_UX = (
+    f"the UX measure: {', '.join(UX_MEASURES)}, another UX metric id, a role such as sus_score, "
+    "product_nps_score or app_rating, or the name of a numeric column"
+)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register `correlate` on the `uxcx` command's subparsers."""
+    p = subparsers.add_parser(
+        "correlate",
+        help="how a UX score relates to churn, retention or tenure (customer or group level)",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="CSV, TSV, Parquet or XLSX files")
+    p.add_argument("--ux", required=True, metavar="MEASURE", help=HELP_UX)
+    p.add_argument("--outcome", required=True, metavar="OUTCOME", help=" | ".join(OUTCOMES))
+    p.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
+                   help="give COLUMN the ROLE (overrides detection; repeatable)")  # fmt: skip
+    p.add_argument("--format", default="table", metavar="json|table", help="output format")
+
+    # argparse prints the usage block before its error; the contract is one line on stderr.
+    def one_line_error(message: str) -> NoReturn:
+        print(f"uxcx correlate: {message}", file=sys.stderr)
+        sys.exit(2)
+
+    p.error = one_line_error  # type: ignore[method-assign]
+    p.set_defaults(func=cmd_correlate)
+
+
+def cmd_correlate(args: argparse.Namespace) -> int:
+    """uxcx correlate: ingest the files, run the UX ↔ retention analysis, print it."""
+    if args.outcome not in OUTCOMES:
+        raise UsageError(f"--outcome must be one of {', '.join(OUTCOMES)}, got '{args.outcome}'.")
+    if args.format not in ("json", "table"):
+        raise UsageError(f"--format must be json or table, got '{args.format}'.")
+    with tempfile.TemporaryDirectory(prefix="uxcx-") as tmp:
+        ws = Workspace(Path(tmp))
+        ds = load(ws, args.files, args.map)
+        try:
+            result = analyse(ws.engine, ds.table_infos(ws.engine), args.ux, args.outcome)
+        except RetentionError as e:
+            raise UsageError(str(e)) from None
+        if args.format == "json":
+            print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        else:
+            print(format_table(result))
+    return 0
+
+
+def _f(x: float | None, spec: str = ".3f") -> str:
+    return "–" if x is None or not math.isfinite(x) else format(x, spec)
+
+
+def _p(p: float) -> str:
+    if not math.isfinite(p):
+        return "p –"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None or not math.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def format_table(a: RetentionAnalysis) -> str:
+    """A readable plain-text report of the analysis."""
+    q = a.query
+    units = "customers" if q.level == "customer" else "groups"
+    what = "churn" if q.direction == "churned = 1" else "retention"
+    lines = [f"{q.ux_label} and {q.outcome_label.lower()} ({q.direction}): {a.n:,} {units}", ""]
+    for name, c in (("Pearson" if q.level == "group" else "point-biserial r", a.pearson),
+                    ("Spearman rho", a.spearman)):  # fmt: skip
+        lines.append(
+            f"{name:<17} {_f(c.r):>7}   95% CI {_f(c.ci_low)} … {_f(c.ci_high)}   {_p(c.p)}"
+        )
+    if a.logistic is not None and math.isfinite(a.logistic.odds_ratio_per_10):
+        lg = a.logistic
+        lines.append(
+            f"odds ratio ({what}) per +10: {_f(lg.odds_ratio_per_10, '.2f')} "
+            f"({_f(lg.or_ci_low, '.2f')} … {_f(lg.or_ci_high, '.2f')})"
+        )
+    if a.impact is not None:
+        im, ch = a.impact, a.impact.outcome_change
+        text = (
+            f"{im.step_label}: {what} {100 * ch.value:+.1f} pp "
+            f"({100 * ch.ci_low:+.1f} … {100 * ch.ci_high:+.1f})"
+        )
+        if im.clv_change is not None:
+            cl = im.clv_change
+            text += f"; CLV {cl.value:+,.0f} ({cl.ci_low:+,.0f} … {cl.ci_high:+,.0f})"
+        lines.append(text)
+    lines += ["", f"{'band':<24} {'n':>7} {what:>10} {'95% CI':>17}"]
+    for b in a.bands:
+        n = "–" if b.n is None else f"{b.n:,}"
+        ci = f"{_pct(b.ci_low)} … {_pct(b.ci_high)}"
+        lines.append(f"{b.band[:24]:<24} {n:>7} {_pct(b.rate):>10} {ci:>17}")
+    if a.survival is not None:
+        s = a.survival
+        head = f"{'survival':<24} {'median':>7} " + " ".join(
+            f"{'S(' + str(t) + ')':>6}" for t in s.overall.at
+        )
+        lines += ["", head + "   at risk 0/6/12/18/24"]
+        for b in [*s.bands, s.overall]:
+            med = "–" if b.median is None else f"{b.median:g}"
+            at = " ".join(f"{_f(v, '.2f'):>6}" for v in b.at.values())
+            risk = "/".join(str(v) for v in b.at_risk.values())
+            lines.append(f"{b.band[:24]:<24} {med:>7} {at}   {risk}")
+        lr = s.logrank
+        lines.append(f"log-rank across bands: chi2 = {_f(lr.chi2, '.1f')}, df {lr.df}, {_p(lr.p)}")
+        lines.append("(median – : more than half still active at the longest observed tenure)")
+    for k in a.drivers:
+        lines += ["", f"key drivers of {k.target_label}: n = {k.n:,}, R² = {_f(k.r2, '.2f')}"]
+        for d in k.drivers:
+            lines.append(
+                f"  {d.label[:26]:<26} share {_f(d.share, '.3f')} "
+                f"({_f(d.ci_low, '.3f')} … {_f(d.ci_high, '.3f')}), r = {_f(d.r, '.2f')}"
+            )
+        lines += [f"  left out: {t}" for t in k.left_out]
+    lines += ["", "Cautions:"] + [f"- {c}" for c in a.cautions]
+    return "\n".join(lines)
