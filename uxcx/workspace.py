@@ -17,12 +17,13 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .compile import TableInfo, quote_ident
 from .engine import DuckDBEngine, Engine
-from .ingest import IngestError, ingest_file
+from .ingest import IngestError, IngestResult, ingest_file
 from .roles import ColumnProfile, RoleMap, detect_roles, is_numeric_type, validate_mapping
 
 SAMPLE_ID = "sample"
@@ -133,9 +134,9 @@ class Workspace:
         (tmp / "tables").mkdir()
         report = progress or (lambda _f, _m: None)
         try:
-            tables: list[TableEntry] = []
+            jobs = []
             used: set[str] = set()
-            for i, (fname, content) in enumerate(files):
+            for fname, content in files:
                 safe = _safe_filename(fname, used)
                 used.add(safe)
                 src = tmp / "sources" / safe
@@ -143,18 +144,17 @@ class Workspace:
                     src.write_bytes(content)
                 else:
                     shutil.copyfile(content, src)
-                report(i / len(files), f"Reading {fname} …")
-                table_name = Path(safe).stem
-                dest = tmp / "tables" / f"{table_name}.parquet"
-                try:
-                    result = ingest_file(src, dest)
-                except IngestError as e:
-                    raise IngestError(f"{fname}: {e}") from None
+                jobs.append((fname, src, tmp / "tables" / f"{Path(safe).stem}.parquet"))
+            report(0.02, f"Reading {len(jobs)} file(s) …")
+            results = self._ingest_all(jobs, report)
+            tables: list[TableEntry] = []
+            for i, ((fname, _src, dest), result) in enumerate(zip(jobs, results, strict=True)):
+                report(0.8 + 0.2 * i / len(jobs), f"Recognising columns in {fname} …")
                 columns = {c["name"]: c["type"] for c in result.columns}
                 entry = TableEntry(
-                    name=table_name,
+                    name=dest.stem,
                     file=fname,
-                    parquet=f"tables/{table_name}.parquet",
+                    parquet=f"tables/{dest.name}",
                     rows=result.rows,
                     rejected_rows=result.rejected_rows,
                     columns=columns,
@@ -162,7 +162,6 @@ class Workspace:
                     detected_roles={},
                     ingest=_json_safe(result.to_dict()),
                 )
-                report((i + 0.7) / len(files), f"Recognising columns in {fname} …")
                 profiles = profile_columns(self.engine, self.engine.source(dest), columns)
                 entry.detected_roles = detect_roles(profiles)
                 entry.roles = dict(entry.detected_roles)
@@ -186,6 +185,29 @@ class Workspace:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+
+    @staticmethod
+    def _ingest_all(jobs: list[tuple[str, Path, Path]], report: Progress) -> list[IngestResult]:
+        """Ingest files in parallel worker processes (one per core); errors name the file."""
+        results: dict[int, IngestResult] = {}
+        workers = max(1, min(len(jobs), os.cpu_count() or 1, 4))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {
+                pool.submit(ingest_file, src, dest): i for i, (_, src, dest) in enumerate(jobs)
+            }
+            try:
+                for done in as_completed(futures):
+                    i = futures[done]
+                    try:
+                        results[i] = done.result()
+                    except IngestError as e:
+                        raise IngestError(f"{jobs[i][0]}: {e}") from None
+                    report(0.05 + 0.75 * len(results) / len(jobs), f"Read {jobs[i][0]}")
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+        return [results[i] for i in range(len(jobs))]
 
     def sample_dataset(self, progress: Progress | None = None) -> Dataset:
         """The bundled sample data as a dataset (built once, rebuilt when sample_data changes)."""
