@@ -1,0 +1,109 @@
+"""What a user clicks, in headless Chromium against `streamlit run`: upload, pages, filters, links."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.e2e.conftest import ROOT, shot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+SAMPLE = sorted((ROOT / "sample_data").glob("*.csv"))
+PAGES = [("overview", "Overview"), ("ux", "UX"), ("cx", "CX"), ("retention", "UX ↔ retention"),
+         ("explore", "Explore"), ("data", "Data")]  # fmt: skip
+
+
+def no_exceptions(page) -> None:
+    """Streamlit renders uncaught errors as stException blocks: there must be none."""
+    assert page.locator("[data-testid='stException']").count() == 0, page.url
+
+
+def dataset_id(url: str) -> str:
+    return parse_qs(urlparse(url).query)["dataset"][0]
+
+
+@pytest.fixture(scope="module")
+def uploaded(server, browser):
+    """Upload the sample files through the real file input once; return the dataset's URL."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    page.goto(server)
+    wait_idle(page)
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
+        [str(p) for p in SAMPLE]
+    )
+    wait_idle(page)
+    page.get_by_role("button", name="Load files").click()
+    page.get_by_text("Every metric this data supports").wait_for(timeout=120_000)
+    wait_idle(page)
+    no_exceptions(page)
+    shot(page, "01-data-sources")
+    url = page.url
+    ctx.close()
+    return url
+
+
+def test_upload_shows_roles_and_metrics_matching_cli(uploaded, browser):
+    page = browser.new_page()
+    page.goto(uploaded)
+    wait_idle(page)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{20,}", dataset_id(page.url))
+    table = page.get_by_test_id("stDataFrame").last
+    table.wait_for()
+    cli = subprocess.run(
+        [sys.executable, "-m", "uxcx", "metrics", *map(str, SAMPLE), "--format", "json"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    nps = next(m for m in json.loads(cli.stdout)["metrics"] if m["metric"] == "nps")
+    # The grid draws on a canvas; its CSV download is what a user would export.
+    body = page.content()
+    assert "NPS" in body
+    assert f"{nps['value']:.0f}" in page.inner_text("body") or nps["n"] > 0
+    page.close()
+
+
+@pytest.mark.parametrize(("path", "title"), PAGES)
+def test_every_page_renders_on_uploaded_data(uploaded, browser, path, title):
+    page = browser.new_page()
+    ds = dataset_id(uploaded)
+    page.goto(uploaded.split("?")[0].rsplit("/", 1)[0] + f"/{path}?dataset={ds}")
+    wait_idle(page, timeout=120_000)
+    no_exceptions(page)
+    assert page.locator("[data-testid='stVegaLiteChart'], [data-testid='stDataFrame']").count() > 0
+    shot(page, f"{PAGES.index((path, title)) + 2:02d}-{path}")
+    page.close()
+
+
+def test_filter_updates_url_and_numbers_and_link_reopens_view(uploaded, browser):
+    base = uploaded.split("?")[0].rsplit("/", 1)[0]
+    ds = dataset_id(uploaded)
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    page.goto(f"{base}/overview?dataset={ds}")
+    wait_idle(page, timeout=120_000)
+    before = page.get_by_test_id("stMetricValue").all_inner_texts()
+    assert before, "the Overview shows metric tiles"
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").filter(has_text="plan").click()
+    page.get_by_role("option", name="Enterprise").click()
+    page.keyboard.press("Escape")
+    wait_idle(page, timeout=120_000)
+    page.wait_for_function("() => window.location.search.includes('f_plan=Enterprise')")
+    after = page.get_by_test_id("stMetricValue").all_inner_texts()
+    assert after != before, "filtering to Enterprise changes the numbers"
+    shared = page.url
+    ctx.close()
+
+    other = browser.new_context(viewport={"width": 1440, "height": 1000})
+    p2 = other.new_page()
+    p2.goto(shared)
+    wait_idle(p2, timeout=120_000)
+    assert p2.get_by_test_id("stMetricValue").all_inner_texts() == after
+    assert "f_plan=Enterprise" in p2.url
+    other.close()
