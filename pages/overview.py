@@ -18,6 +18,8 @@ from views.tiles import (
     show_chart,
 )
 
+app_state.ensure_app_frame()
+
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
 
 st.title("Overview — UX vs CX side by side")

@@ -7,6 +7,8 @@ from uxcx.ingest import IngestError
 from views.metric_table import render_metric_table
 from views.roles_editor import render_roles_editor
 
+app_state.ensure_app_frame()
+
 MAX_UPLOAD_MB = 200
 
 st.title("UX and CX, side by side")

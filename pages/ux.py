@@ -19,6 +19,8 @@ from views.tiles import (
     show_chart,
 )
 
+app_state.ensure_app_frame()
+
 st.title("UX — usability and product experience")
 ds = dataset_or_stop()
 filters = active_filters(ds)

@@ -28,6 +28,22 @@ PAGE_FILES = {
 }
 
 
+def ensure_app_frame() -> None:
+    """Make a page opened directly by URL run inside app.py's navigation (sidebar, filters).
+
+    Streamlit treats an app with a `pages/` folder as a legacy multipage app until the first
+    `st.navigation` call in the process: the first visitor of a fresh server who arrives by a
+    shared link (/overview?…) would get the bare page file without the sidebar and filters, and
+    so would everyone after them. Turning the legacy flag off and rerunning hands the run to
+    app.py, which keeps the URL's page and query parameters.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 @st.cache_resource
 def workspace() -> Workspace:
     """The process-wide workspace (holds no user data in memory; datasets are read by id)."""

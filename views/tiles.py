@@ -147,6 +147,9 @@ def results_df(results: Sequence[MetricResult], metric_id: str | None = None) ->
     return df
 
 
+DEFAULT_WINDOW = 90
+
+
 # ---- periods -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Periods:
@@ -156,6 +159,9 @@ class Periods:
     previous: Filters | None
     label: str  # "previous 92 days (2025-07-01 – 2025-09-30)"
     note: str = ""  # why there is no comparison, or that it is partial
+    # What the change compares: the filtered period itself, or (with no date filter) the most
+    # recent DEFAULT_WINDOW days, so the default view still answers "is it moving?".
+    compare_current: Filters | None = None
 
 
 def periods(filters: Filters, bounds: tuple[dt.date, dt.date] | None) -> Periods:
@@ -166,6 +172,21 @@ def periods(filters: Filters, bounds: tuple[dt.date, dt.date] | None) -> Periods
     start = filters.date_from or lo
     end = filters.date_to or hi
     days = (end - start).days + 1
+    if filters.date_from is None and filters.date_to is None and days >= 3 * DEFAULT_WINDOW:
+        recent_from = hi - dt.timedelta(days=DEFAULT_WINDOW - 1)
+        prev_to = recent_from - dt.timedelta(days=1)
+        prev_from = prev_to - dt.timedelta(days=DEFAULT_WINDOW - 1)
+        label = (
+            f"last {DEFAULT_WINDOW} days of data ({recent_from:%Y-%m-%d} – {hi:%Y-%m-%d}) vs the "
+            f"{DEFAULT_WINDOW} days before ({prev_from:%Y-%m-%d} – {prev_to:%Y-%m-%d})"
+        )
+        return Periods(
+            filters,
+            Filters(prev_from, prev_to, filters.segments),
+            label,
+            "tiles show the whole range; pick a date range in the sidebar to compare it instead",
+            compare_current=Filters(recent_from, hi, filters.segments),
+        )
     prev_to = start - dt.timedelta(days=1)
     prev_from = prev_to - dt.timedelta(days=days - 1)
     if prev_to < lo:
@@ -199,6 +220,11 @@ def tile_data(ds: Dataset, metric_ids: Sequence[str], filters: Filters) -> tuple
     per = periods(filters, data_bounds(ds))
     cur, missing = app_state.metrics(ds, metric_ids, filters=per.current)
     prev = app_state.metrics(ds, metric_ids, filters=per.previous)[0] if per.previous else []
+    recent = (
+        {r.metric: r for r in app_state.metrics(ds, metric_ids, filters=per.compare_current)[0]}
+        if per.compare_current
+        else {}
+    )
     trend, _ = app_state.metrics(ds, metric_ids, grain="month", filters=per.current)
     out: dict[str, TileData] = {m: TileData(m) for m in metric_ids}
     for m in missing:
@@ -216,8 +242,9 @@ def tile_data(ds: Dataset, metric_ids: Sequence[str], filters: Filters) -> tuple
         d.by_signup = d.current.table not in event_dated
         # A table the date range cannot reach would be compared with itself.
         dated = "date range" not in d.current.unapplied_filters
-        if dated and d.previous and d.current.n and d.previous.n:
-            d.change = compare(METRIC_BY_ID[d.metric_id], d.current, d.previous)
+        now = recent.get(d.metric_id, d.current) if per.compare_current else d.current
+        if dated and d.previous and now.n and d.previous.n:
+            d.change = compare(METRIC_BY_ID[d.metric_id], now, d.previous)
     return out, per
 
 
@@ -269,7 +296,12 @@ def render_tile(d: TileData, per: Periods) -> None:
         if d.change is not None and d.change.diff is not None:
             up = d.change.diff > 0
             arrow = "▲" if up else "▼" if d.change.diff < 0 else "●"
-            delta = f"{arrow} {_diff_text(d.metric_id, d.change.diff)} vs previous"
+            span = (
+                f"last {DEFAULT_WINDOW} d vs the {DEFAULT_WINDOW} before"
+                if per.compare_current
+                else "vs previous"
+            )
+            delta = f"{arrow} {_diff_text(d.metric_id, d.change.diff)} {span}"
             better = up == m.higher_is_better
             # Colour only a significant change; a non-significant one stays grey.
             if d.change.significant:
@@ -335,6 +367,9 @@ def period_caption(per: Periods) -> str:
     """What the tiles' change compares."""
     if per.previous is None:
         return f"Change: {per.note}." if per.note else ""
+    if per.compare_current is not None:
+        text = f"Change: {per.label}; two-sided test at 5%."
+        return text + (f" The {per.note}." if per.note else "")
     text = f"Change vs the {per.label}; two-sided test at 5%."
     if per.note:
         text += f" Note: {per.note}."
