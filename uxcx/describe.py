@@ -145,10 +145,10 @@ def _expected(role) -> str:
     if role.kind == "date":
         return "a date"
     lo, hi = role.scale
-    if hi == float("inf"):
-        return f"a number ≥ {lo:g}"
     if lo == float("-inf"):
         return "a number"
+    if hi == float("inf"):
+        return f"a number ≥ {lo:g}"
     return f"{'whole numbers ' if role.integer else ''}{lo:g}–{hi:g}"
 
 
@@ -157,8 +157,9 @@ def scale_warnings(quality: list[ColumnQuality], engine: Engine, ds: Dataset) ->
     msgs = []
     for q in quality:
         if q.out_of_scale:
+            label = ROLE_BY_NAME[q.role].label if q.role in ROLE_BY_NAME else q.role
             msgs.append(
-                f"{q.table} · '{q.column}' ({q.role}): {q.out_of_scale} value(s) outside "
+                f"{q.table} · '{q.column}' ({label}): {q.out_of_scale} value(s) outside "
                 f"{q.expected}, e.g. {', '.join(q.examples[:3])}. They are left out of the "
                 "metric, not clipped."
             )
@@ -169,10 +170,14 @@ def scale_warnings(quality: list[ColumnQuality], engine: Engine, ds: Dataset) ->
                 continue
             v = typed_column(quote_ident(col), t.columns[col], "scale")
             row = engine.query(
-                f"SELECT min({v}) AS lo, max({v}) AS hi, count({v}) AS n "
-                f"FROM {engine.source(ds.parquet_path(t))}"
+                f"SELECT min({v}) AS lo, max({v}) AS hi, count({v}) AS n, "
+                f"count(*) FILTER (WHERE {v} = 1) AS ones "
+                f"FROM {engine.source(ds.parquet_path(t))} WHERE {v} BETWEEN 0 AND 10"
             ).to_pylist()[0]
-            if row["n"] and row["n"] >= 30 and row["lo"] == 1 and row["hi"] == 10:
+            # On a 1–10 question the bottom answer "1" collects what "0" would (a few percent);
+            # a 0–10 question with simply no zeros has very few 1s too.
+            looks_1_to_10 = row["lo"] == 1 and row["hi"] == 10 and row["ones"] >= 0.01 * row["n"]
+            if row["n"] and row["n"] >= 100 and looks_1_to_10:
                 msgs.append(
                     f"{t.name} · '{col}': no answer is 0, so this NPS question may have been asked "
                     "on 1–10 instead of 0–10; NPS would then count 1–6 as detractors."
