@@ -87,7 +87,9 @@ def test_overview_shows_every_metric_side_by_side(datasets):
     assert by_label["Churn"] == "21.9%"  # README: 21.9%
     text = captions(at)
     assert "Grade C+" in text and "n = 2,493" in text and "95% CI" in text
-    assert "no earlier data to compare with" in text
+    # With no date filter the change compares the last 90 days with the 90 days before.
+    assert "last 90 days of data (2025-10-03 – 2025-12-31)" in text
+    assert any("last 90 d vs the 90 before" in (m.delta or "") for m in at.metric)
     # 14 sparklines + the paired UX/CX panels + UX and CX by segment.
     assert len(charts(at)) == 14 + 2 + 2
     assert at.selectbox(key="x_ux").value == "sus"
@@ -222,6 +224,10 @@ def test_periods_previous_window_of_equal_length():
     assert per.previous.date_to == dt.date(2024, 12, 31)
     assert per.note == ""
     per = tiles.periods(Filters(), bounds)
+    assert per.compare_current == Filters(dt.date(2025, 10, 3), dt.date(2025, 12, 31), {})
+    assert per.previous == Filters(dt.date(2025, 7, 5), dt.date(2025, 10, 2), {})
+    short = (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    per = tiles.periods(Filters(), short)
     assert per.previous is None and "no earlier data" in per.note
     per = tiles.periods(Filters(dt.date(2024, 3, 1), None, {"plan": ["Pro"]}), bounds)
     assert per.previous.segments == {"plan": ["Pro"]}
