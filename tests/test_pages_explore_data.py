@@ -213,7 +213,8 @@ def test_explore_without_dataset_points_to_upload(datasets):
     at = open_page("pages/explore.py", {})
     assert at.info and "Load data first" in at.info[0].value
     (link,) = at.get("page_link")
-    assert link.proto.page == "upload"
+    # The upload page is the default page: its URL path is "" and the link navigates by hash.
+    assert link.proto.page == "" and link.proto.page_script_hash
     assert not at.dataframe
 
 
@@ -286,7 +287,8 @@ def test_data_page_without_dataset(datasets):
     at = open_page("pages/data.py", {})
     assert at.info and "No data loaded yet" in at.info[0].value
     (link,) = at.get("page_link")
-    assert link.proto.page == "upload"
+    # The upload page is the default page: its URL path is "" and the link navigates by hash.
+    assert link.proto.page == "" and link.proto.page_script_hash
     assert not at.dataframe
 
 

@@ -64,13 +64,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """Start the app with an empty workspace; yield its base URL; stop it afterwards."""
-    workspace = tmp_path_factory.mktemp("e2e-workspace")
+def start_server(workspace: Path) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app.py` on a free loopback port; return the process and base URL."""
     port = _free_port()
     env = {**os.environ, "UXCX_WORKSPACE": str(workspace)}
-    log = open(workspace / "server.log", "w")  # noqa: SIM115 - closed in teardown
+    log = open(workspace / "server.log", "w")  # noqa: SIM115 - the process owns it
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py",
          "--server.headless", "true", "--server.port", str(port),
@@ -84,19 +82,28 @@ def server(tmp_path_factory):
         try:
             with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return proc, base
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError(f"streamlit did not start: {(workspace / 'server.log').read_text()}")
-    yield base
+    proc.kill()
+    raise RuntimeError(f"streamlit did not start: {(workspace / 'server.log').read_text()}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Terminate a server started by start_server."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app with an empty workspace; yields its base URL; stopped afterwards."""
+    proc, base = start_server(tmp_path_factory.mktemp("e2e-workspace"))
+    yield base
+    stop_server(proc)
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:

@@ -107,3 +107,25 @@ def test_filter_updates_url_and_numbers_and_link_reopens_view(uploaded, browser)
     assert p2.get_by_test_id("stMetricValue").all_inner_texts() == after
     assert "f_plan=Enterprise" in p2.url
     other.close()
+
+
+def test_shared_link_as_first_visit_of_a_fresh_server(browser, tmp_path):
+    """A link is often the first request a restarted server sees: it must open the full view."""
+    from tests.e2e.conftest import start_server, stop_server
+    from uxcx.workspace import Workspace
+
+    Workspace(tmp_path).sample_dataset()
+    proc, base = start_server(tmp_path)
+    try:
+        page = browser.new_page()
+        page.goto(f"{base}/overview?dataset=sample&f_plan=Pro")
+        wait_idle(page, timeout=120_000)
+        no_exceptions(page)
+        sidebar = page.get_by_test_id("stSidebar")
+        assert sidebar.get_by_text("Date range").count() == 1, "the sidebar filters are shown"
+        plan = sidebar.get_by_test_id("stMultiSelect").first
+        assert plan.inner_text().split()[:2] == ["plan", "Pro"], plan.inner_text()
+        assert "Filters: plan: Pro" in page.inner_text("body")
+        page.close()
+    finally:
+        stop_server(proc)
