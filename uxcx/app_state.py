@@ -8,6 +8,7 @@ what grants access, so a cache hit can only ever serve a user who already holds 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 
 import streamlit as st
@@ -35,19 +36,26 @@ def ensure_app_frame() -> None:
     `st.navigation` call in the process: the first visitor of a fresh server who arrives by a
     shared link (/overview?…) would get the bare page file without the sidebar and filters, and
     so would everyone after them. Turning the legacy flag off and rerunning hands the run to
-    app.py, which keeps the URL's page and query parameters.
+    app.py, which keeps the URL's page and query parameters. AppTest resets the flag before
+    every run on purpose (its runtime is a mock), so there the page is left to run as it is.
     """
+    from streamlit.runtime import Runtime
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory and type(Runtime.instance()) is Runtime:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
 
 @st.cache_resource
+def _workspace(root: str) -> Workspace:
+    return Workspace(root)
+
+
 def workspace() -> Workspace:
     """The process-wide workspace (holds no user data in memory; datasets are read by id)."""
-    return Workspace()
+    # Keyed by the configured root so tests (and a reconfigured server) never see a stale one.
+    return _workspace(os.environ.get("UXCX_WORKSPACE", "workspace"))
 
 
 def current_dataset() -> Dataset | None:

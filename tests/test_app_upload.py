@@ -1,0 +1,93 @@
+"""AppTest of the Data sources page: upload (good, messy, broken files), sample data, roles, metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).parent.parent
+APP = str(ROOT / "app.py")
+MESSY = ROOT / "tests" / "data" / "messy"
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("UXCX_WORKSPACE", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader(key="uploads").set_value([(n, b, "text/csv") for n, b in files]).run()
+    at.button(key="load_files").click().run()
+    return at
+
+
+def test_start_page_offers_upload_and_sample(app):
+    assert app.title[0].value == "UX and CX, side by side"
+    assert app.button(key="load_files").disabled
+    assert "dataset" not in app.query_params
+
+
+def test_sample_data_button_loads_every_metric(app):
+    app.button(key="use_sample").click().run()
+    assert not app.exception
+    assert app.query_params["dataset"] == "sample"
+    tables = [df for df in app.dataframe if "Metric" in df.value.columns]
+    assert tables, "the metric table is shown"
+    metrics = tables[0].value
+    assert len(metrics) == 14 and set(metrics["Family"]) == {"UX", "CX"}
+    sus = metrics[metrics["Metric"] == "SUS"].iloc[0]
+    assert (sus["Value"], sus["n"], sus["Grade"]) == ("71.3", 2493, "C+")
+
+
+def test_messy_upload_shows_roles_rejects_and_metrics(app):
+    content = (MESSY / "bom_utf8_multiline.csv").read_bytes()
+    upload(app, ("bom_utf8_multiline.csv", content))
+    assert not app.exception and not app.error
+    text = " ".join(m.value for m in app.markdown)
+    assert "1 rejected" in text
+    assert [h.value for h in app.subheader][1:] == ["What each column means",
+                                                    "Every metric this data supports"]  # fmt: skip
+    # The rejected row is listed with its line number and reason.
+    rejects = [df.value for df in app.dataframe if "line" in df.value.columns]
+    assert rejects and list(rejects[0]["line"]) == [7]
+
+
+@pytest.mark.parametrize(
+    ("name", "phrase"),
+    [("garbage.bin", "binary"), ("empty.csv", "empty"), ("header_only.csv", "no data rows")],
+)
+def test_broken_files_give_one_friendly_sentence(app, name, phrase):
+    # The uploader only accepts data extensions, so binary junk arrives named like a CSV.
+    shown = name.replace(".bin", ".csv")
+    upload(app, (shown, (MESSY / name).read_bytes()))
+    assert not app.exception
+    assert app.error and phrase in app.error[0].value.lower()
+    assert shown in app.error[0].value
+    assert "dataset" not in app.query_params
+
+
+def test_saving_roles_changes_metrics(app):
+    csv = b"id,score,other\n1,10,5\n2,9,4\n3,3,1\n4,8,2\n"
+    upload(app, ("s.csv", csv))
+    assert not app.exception
+    tables = [df.value for df in app.dataframe if "Metric" in df.value.columns]
+    assert not tables or "NPS" not in set(tables[0]["Metric"])
+    from uxcx import app_state
+
+    ws = app_state.workspace()
+    ds = ws.open(
+        app.query_params["dataset"][0]
+        if isinstance(app.query_params["dataset"], list)
+        else app.query_params["dataset"]
+    )
+    ws.set_roles(ds, ds.tables[0].name, {"nps_score": "score"})
+    app.run()
+    metrics = [df.value for df in app.dataframe if "Metric" in df.value.columns][0]
+    nps = metrics[metrics["Metric"] == "NPS"].iloc[0]
+    assert (nps["Value"], nps["n"]) == ("+25", 4)
