@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.e2e.conftest import ROOT, shot, wait_idle
+from uxcx.metrics import METRIC_BY_ID
 
 pytestmark = pytest.mark.browser
 
@@ -58,22 +59,29 @@ def uploaded(server, browser):
     return url
 
 
-def test_upload_shows_roles_and_metrics_matching_cli(uploaded, browser):
-    page = browser.new_page()
+def test_nav_to_overview_shows_the_numbers_the_cli_prints(uploaded, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
     page.goto(uploaded)
     wait_idle(page)
     assert re.fullmatch(r"[A-Za-z0-9_-]{20,}", dataset_id(page.url))
-    table = page.get_by_test_id("stDataFrame").last
-    table.wait_for()
+    # Switch pages the way a user does: through the sidebar navigation.
+    page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
+    page.wait_for_url(re.compile(r"/overview\?"))
+    wait_idle(page, timeout=120_000)
+    assert dataset_id(page.url) == dataset_id(uploaded), "the dataset stays in the URL"
+    values = tiles(page)
+    labels = page.get_by_test_id("stMetricLabel").all_inner_texts()
+    shown = dict(zip([lb.strip() for lb in labels], values, strict=True))
     cli = subprocess.run(
         [sys.executable, "-m", "uxcx", "metrics", *map(str, SAMPLE), "--format", "json"],
         capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
-    nps = next(m for m in json.loads(cli.stdout)["metrics"] if m["metric"] == "nps")
-    # The grid draws on a canvas; its CSV download is what a user would export.
-    body = page.content()
-    assert "NPS" in body
-    assert f"{nps['value']:.0f}" in page.inner_text("body") or nps["n"] > 0
+    for m in json.loads(cli.stdout)["metrics"]:
+        metric = METRIC_BY_ID[m["metric"]]
+        number = float(
+            re.search(r"[-+]?[\d,]+(\.\d+)?", shown[metric.label]).group().replace(",", "")
+        )
+        assert number == pytest.approx(round(m["value"], metric.decimals), abs=1e-9), metric.id
     page.close()
 
 
