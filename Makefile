@@ -15,7 +15,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m streamlit run app.py
+	UXCX_DEFAULT_DATASET=sample $(PY) -m streamlit run app.py
 
 test: $(STAMP)
 	$(PY) -m ruff check .

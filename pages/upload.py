@@ -71,6 +71,7 @@ if ds is None:
 
 st.divider()
 st.subheader(f"Loaded: {ds.name}")
+st.page_link("pages/overview.py", label="Open the Overview: UX vs CX side by side", icon="🧭")
 for t in ds.tables:
     ingest = t.ingest or {}
     line = f"**{t.file}** · {t.rows:,} rows"

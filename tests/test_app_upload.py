@@ -91,3 +91,13 @@ def test_saving_roles_changes_metrics(app):
     metrics = [df.value for df in app.dataframe if "Metric" in df.value.columns][0]
     nps = metrics[metrics["Metric"] == "NPS"].iloc[0]
     assert (nps["Value"], nps["n"]) == ("+25", 4)
+
+
+def test_make_run_opens_on_the_sample_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("UXCX_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("UXCX_DEFAULT_DATASET", "sample")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert at.subheader[0].value == "Loaded: Sample data (Acme)"
+    assert at.query_params["dataset"] == "sample"

@@ -15,7 +15,7 @@ import streamlit as st
 
 from .compile import Filters, Missing
 from .compute import MetricResult, compute
-from .workspace import Dataset, DatasetNotFound, Workspace
+from .workspace import SAMPLE_ID, Dataset, DatasetNotFound, Workspace
 
 DATASET_PARAM = "dataset"
 PAGE_FILES = {
@@ -61,6 +61,10 @@ def workspace() -> Workspace:
 def current_dataset() -> Dataset | None:
     """The dataset named in the URL (?dataset=…), or None; a bad id shows a friendly message."""
     ds_id = st.query_params.get(DATASET_PARAM) or st.session_state.get("_dataset_id")
+    if not ds_id and os.environ.get("UXCX_DEFAULT_DATASET") == SAMPLE_ID:
+        # `make run` opens on the sample data; a hosted instance starts empty unless configured.
+        with st.spinner("Preparing the sample data (first start only) …"):
+            ds_id = workspace().sample_dataset().id
     if not ds_id:
         return None
     try:
