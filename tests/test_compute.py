@@ -73,6 +73,10 @@ def test_sus_from_items_and_grade(engine):
     assert r.value == pytest.approx(50.0)
     assert r.n == 3
     ref = sps.t.interval(0.95, 2, loc=50, scale=sps.sem([100, 0, 50]))
+    assert ref[0] < 0 and ref[1] > 100  # shown clipped to the 0–100 scale
+    assert (r.ci_low, r.ci_high) == (0.0, 100.0)
+    r = one(engine, {k: v * 3 for k, v in data.items()}, roles, "sus")[0]
+    ref = sps.t.interval(0.95, 8, loc=50, scale=sps.sem([100, 0, 50] * 3))
     assert (r.ci_low, r.ci_high) == pytest.approx(ref)
     assert r.grade == "F"
 
@@ -164,3 +168,10 @@ def test_mean_and_geomean_match_numpy(engine, values):
     assert r.value == pytest.approx(np.mean(values), rel=1e-9)
     g = one(engine, {"v": values}, {"time_on_task": "v"}, "time_on_task")[0]
     assert g.value == pytest.approx(math.exp(np.mean(np.log(values))), rel=1e-9)
+
+
+def test_interval_never_leaves_the_scale(engine):
+    data = {f"Q{i}": [5 if i % 2 else 1, 1 if i % 2 else 5] for i in range(1, 11)}
+    roles = {f"sus_q{i}": f"Q{i}" for i in range(1, 11)}
+    r = one(engine, data, roles, "sus")[0]  # scores 100 and 0: the raw t-interval is huge
+    assert (r.ci_low, r.ci_high) == (0.0, 100.0)

@@ -40,19 +40,13 @@ class Datasets:
 
 
 @pytest.fixture(scope="session")
-def datasets(tmp_path_factory) -> Iterator[Datasets]:
+def datasets(app_workspace) -> Iterator[Datasets]:
     """Build the sample and a one-column dataset once, in the workspace the pages open."""
-    root = tmp_path_factory.mktemp("uxcx-dashboard")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("UXCX_WORKSPACE", str(root))
-    app_state.workspace.clear()
-    ws = Workspace(root)
+    ws = Workspace(app_workspace)
     sample = ws.sample_dataset()
     nps_only = ws.create_dataset([("nps.csv", NPS_ONLY_CSV)], name="nps.csv")
     assert sample.id == SAMPLE_ID
     yield Datasets(sample.id, nps_only.id)
-    app_state.workspace.clear()
-    mp.undo()
 
 
 def open_page(page: str, params: dict[str, str] | None = None, state: dict | None = None):

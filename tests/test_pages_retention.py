@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from uxcx import app_state
 from uxcx import retention as R
 from uxcx.compile import Filters
 from uxcx.workspace import SAMPLE_ID, Workspace
@@ -75,21 +74,15 @@ class Datasets:
 
 
 @pytest.fixture(scope="session")
-def datasets(tmp_path_factory) -> Iterator[Datasets]:
+def datasets(app_workspace) -> Iterator[Datasets]:
     """Build every dataset once, in the workspace the page will open."""
-    root = tmp_path_factory.mktemp("uxcx-retention-workspace")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("UXCX_WORKSPACE", str(root))
-    app_state.workspace.clear()
-    ws = Workspace(root)
+    ws = Workspace(app_workspace)
     sample = ws.sample_dataset()
     assert sample.id == SAMPLE_ID
     survey = ws.create_dataset([("survey.csv", _survey_only())], name="survey only")
     few = ws.create_dataset([("few.csv", _too_few())], name="too few")
     grp = ws.create_dataset(_by_product(), name="by product")
     yield Datasets(ws, sample.id, survey.id, few.id, grp.id)
-    app_state.workspace.clear()
-    mp.undo()
 
 
 def open_page(params: dict[str, str]) -> AppTest:

@@ -100,6 +100,10 @@ def result_from_row(metric: Metric, row: dict, q: CompiledQuery) -> MetricResult
     if metric.id == "sus" and not math.isnan(value):
         grade = stats.sus_grade(value)
     suff = {key: row[key] for key in row if key not in ("grp", "period")}
+    lo, hi = est.ci_low * k, est.ci_high * k
+    if metric.axis_range is not None:
+        # A t-interval on a tiny sample can leave the scale (SUS −1.5 … 109.8); no value can.
+        lo, hi = max(lo, metric.axis_range[0]), min(hi, metric.axis_range[1])
     return MetricResult(
         metric=metric.id,
         label=metric.label,
@@ -107,8 +111,8 @@ def result_from_row(metric: Metric, row: dict, q: CompiledQuery) -> MetricResult
         group=row.get("grp"),
         period=row.get("period"),
         value=value,
-        ci_low=est.ci_low * k,
-        ci_high=est.ci_high * k,
+        ci_low=lo,
+        ci_high=hi,
         n=est.n,
         method=est.method,
         unit=metric.unit,
