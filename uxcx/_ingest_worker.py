@@ -461,6 +461,8 @@ class Staged:
     rejected_rows: int = 0
     blank_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    # Question texts from a survey tool's second header row (Qualtrics), by column position.
+    labels: list[str] = field(default_factory=list)
 
 
 class _RowSink:
@@ -488,6 +490,7 @@ class _RowSink:
         self.wrong_width = 0
         self.wrong_width_lines: list[int] = []
         self.other_notes: list[str] = []
+        self.labels: list[str] = []
 
     def feed(self, line: int, row: list[str]) -> None:
         """Take one record that starts on source line ``line``."""
@@ -505,6 +508,8 @@ class _RowSink:
             self.stager = Stager(self.stage_path, len(row))
             return
         if self.skip_after_header:
+            if not self.labels:
+                self.labels = row
             self.skip_after_header -= 1
             return
         # Blank rows only count when data follows them (not trailing empty lines or cells).
@@ -570,6 +575,7 @@ class _RowSink:
             rejected_rows=self.rejected_rows,
             blank_rows=self.blank_rows,
             notes=notes,
+            labels=self.labels,
         )
 
 
@@ -1174,6 +1180,14 @@ def convert(
             ) from exc
     finally:
         con.close()
+    if staged is not None and staged.labels:
+        # Keep the question text next to the short export name (Q1, Q2_1 …): role detection
+        # reads "How likely are you to recommend…" there.
+        by_source = dict(zip(staged.headers, staged.labels, strict=False))
+        for c in out_columns:
+            label = (by_source.get(c["source_name"]) or "").strip()
+            if label and label != c["source_name"]:
+                c["label"] = label
     return IngestResult(
         parquet_path=out,
         rows=rows,

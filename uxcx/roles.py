@@ -54,15 +54,15 @@ ROLES: tuple[Role, ...] = (
          (r"^(customer|cust|client|account|user|participant|member|subscriber)[ _\-.]?(id|no|number|key|code)$",
           r"^customerid$", r"^(id[ _]?)?customer$")),
     Role("signup_date", "Signup date", "date", "When the customer started (cohorts, tenure).",
-         (r"sign[ _\-]?up", r"^(start|join|joined|created|acquisition|subscription start)[ _]?(date|at|on)?$",
-          r"customer since", r"date joined")),
+         (r"sign[ _\-]?up", r"^(join|joined|acquisition|subscription start|account created)[ _]?(date|at|on)?$",
+          r"customer since", r"date joined", r"^(customer|account) (start|created)( date)?$")),
     Role("churn_date", "Churn date", "date", "When the customer left; empty while active.",
-         (r"churn[ _\-]?(date|at|on)", r"cancel+(ation|ed)?[ _\-]?(date|at|on)", r"^end[ _]?date$",
-          r"date (of )?churn")),
+         (r"churn[ _\-]?(date|at|on)", r"cancel+(ation|ed)?[ _\-]?(date|at|on)",
+          r"date (of )?churn", r"^(subscription|contract) end( date)?$")),
     Role("date", "Date", "date", "When the response, session or attempt happened (trends).",
          (r"^(date|day|timestamp|time ?stamp|submitted( at| on)?|submission date|response date|"
           r"recorded( date| at)?|created at|completed at|end date|start date|session date|survey date)$",
-          r"date$", r"^date")),
+          r"date$", r"^date", r"\bdate\b")),
     Role("segment", "Segment", "dimension",
          "A dimension to break metrics down by (product, plan, channel, region …); any number.",
          (r"^(plan|tier|segment|region|country|market|product|platform|device|channel|source|"
@@ -161,6 +161,7 @@ class ColumnProfile:
     all_integer: bool = False
     avg_length: float = 0.0
     top_values: list[str] = field(default_factory=list)
+    label: str = ""  # question text a survey tool exported beside a short name (Q1 → "How likely…")
 
 
 def normalise_header(name: str) -> str:
@@ -221,10 +222,11 @@ def detect_roles(columns: Sequence[ColumnProfile]) -> RoleMap:
     candidates: list[tuple[float, int, str, str]] = []
     for ci, col in enumerate(columns):
         header = normalise_header(col.name)
+        label = normalise_header(col.label) if col.label else ""
         for role in ROLES:
             if role.name == "segment":
                 continue
-            score = _header_score(role, header)
+            score = max(_header_score(role, header), _header_score(role, label) if label else 0.0)
             if score <= 0 or not _compatible(role, col):
                 continue
             candidates.append((score + _value_score(role, col), -ci, role.name, col.name))

@@ -52,6 +52,7 @@ class TableEntry:
     detected_roles: RoleMap
     customer_unique: bool = False
     ingest: dict = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # column → exported question text
 
 
 @dataclass
@@ -161,8 +162,11 @@ class Workspace:
                     roles={},
                     detected_roles={},
                     ingest=_json_safe(result.to_dict()),
+                    labels={c["name"]: c["label"] for c in result.columns if c.get("label")},
                 )
                 profiles = profile_columns(self.engine, self.engine.source(dest), columns)
+                for prof in profiles:
+                    prof.label = entry.labels.get(prof.name, "")
                 entry.detected_roles = detect_roles(profiles)
                 entry.roles = dict(entry.detected_roles)
                 entry.customer_unique = _customer_unique(self.engine, dest, entry.roles)

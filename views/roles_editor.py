@@ -23,6 +23,7 @@ def _rows(ds: Dataset) -> pd.DataFrame:
                     "File": t.file,
                     "Column": col,
                     "Type": typ,
+                    "Question": t.labels.get(col, ""),
                     "Role": by_col.get(col, NO_ROLE),
                     "Detected": detected.get(col, ""),
                 }
@@ -60,11 +61,13 @@ def render_roles_editor(ds: Dataset, key: str = "roles_editor") -> None:
         "wrong: pick a role (or — for none) and press **Save roles**. Every page updates."
     )
     df = _rows(ds)
+    if not (df["Question"] != "").any():
+        df = df.drop(columns=["Question"])
     edited = st.data_editor(
         df,
         key=f"{key}_{ds.version}",
         hide_index=True,
-        disabled=["File", "Column", "Type", "Detected"],
+        disabled=["File", "Column", "Type", "Question", "Detected"],
         column_config={
             "Role": st.column_config.SelectboxColumn(
                 "Role",
