@@ -166,6 +166,37 @@ class _Resolver:
         return "\n  ".join(parts)
 
 
+def filter_clauses(
+    res: _Resolver, time_sql: str | None, filters: Filters | None
+) -> tuple[list[str], list, list[str]]:
+    """WHERE parts, bound parameters and the names of filters this table cannot reach."""
+    where: list[str] = []
+    params: list = []
+    unapplied: list[str] = []
+    if not filters:
+        return where, params, unapplied
+    if filters.date_from or filters.date_to:
+        if time_sql is None:
+            unapplied.append("date range")
+        else:
+            if filters.date_from:
+                where.append(f"{time_sql} >= ?")
+                params.append(filters.date_from)
+            if filters.date_to:
+                where.append(f"{time_sql} <= ?")
+                params.append(filters.date_to)
+    for col, values in sorted(filters.segments.items()):
+        if not values:
+            continue
+        found = res.column(col)
+        if found is None:
+            unapplied.append(col)
+            continue
+        where.append(f"CAST({found[0]} AS VARCHAR) IN ({', '.join('?' for _ in values)})")
+        params.extend(str(v) for v in values)
+    return where, params, unapplied
+
+
 def plan(metric: Metric, tables: Sequence[TableInfo]) -> tuple[TableInfo, Variant] | Missing:
     """Pick the table and variant a metric is computed from, or say what is missing."""
     for variant in metric.variants:
@@ -267,27 +298,10 @@ def compile_metric(
         group_cols.append("period")
 
     if filters:
-        if filters.date_from or filters.date_to:
-            if time is None:
-                unapplied.append("date range")
-            else:
-                tcol = typed_column(time[0], time[1], "date")
-                if filters.date_from:
-                    where.append(f"{tcol} >= ?")
-                    params.append(filters.date_from)
-                if filters.date_to:
-                    where.append(f"{tcol} <= ?")
-                    params.append(filters.date_to)
-        for col, values in sorted(filters.segments.items()):
-            if not values:
-                continue
-            found = res.column(col)
-            if found is None:
-                unapplied.append(col)
-                continue
-            marks = ", ".join("?" for _ in values)
-            where.append(f"CAST({found[0]} AS VARCHAR) IN ({marks})")
-            params.extend(str(v) for v in values)
+        date_sql = typed_column(time[0], time[1], "date") if time else None
+        f_where, f_params, unapplied = filter_clauses(res, date_sql, filters)
+        where += f_where
+        params += f_params
 
     where_sql = ("\n  WHERE " + "\n    AND ".join(where)) if where else ""
     select_sql = ",\n    ".join(select)

@@ -21,6 +21,7 @@ from .compile import (
     TableInfo,
     _Resolver,
     compile_metric,
+    filter_clauses,
     quote_ident,
     typed_column,
 )
@@ -214,37 +215,6 @@ def _base_sql(table: TableInfo, role: str, kind: str) -> str | None:
     return typed_column(f"b.{quote_ident(col)}", table.columns[col], kind)
 
 
-def _filter_sql(
-    res: _Resolver, time_sql: str | None, filters: Filters | None
-) -> tuple[list[str], list, list[str]]:
-    """WHERE parts, parameters and unapplied filter names, as compile_metric applies them."""
-    where: list[str] = []
-    params: list = []
-    unapplied: list[str] = []
-    if not filters:
-        return where, params, unapplied
-    if filters.date_from or filters.date_to:
-        if time_sql is None:
-            unapplied.append("date range")
-        else:
-            if filters.date_from:
-                where.append(f"{time_sql} >= ?")
-                params.append(filters.date_from)
-            if filters.date_to:
-                where.append(f"{time_sql} <= ?")
-                params.append(filters.date_to)
-    for col, values in sorted(filters.segments.items()):
-        if not values:
-            continue
-        found = res.column(col)
-        if found is None:
-            unapplied.append(col)
-            continue
-        where.append(f"CAST({found[0]} AS VARCHAR) IN ({', '.join('?' for _ in values)})")
-        params.extend(str(v) for v in values)
-    return where, params, unapplied
-
-
 def data_end(engine: Engine, tables: Sequence[TableInfo]) -> dt.date | None:
     """The last date anywhere in the data: the observation end when no 'as of' date is given."""
     ends = []
@@ -315,7 +285,7 @@ def cohort_retention(
         tenure_sql = _base_sql(base, "tenure", "numeric") or "NULL"
         active_at = "(churned = 0 OR tenure >= k)"
         method = "active = not churned, or tenure ≥ k months"
-    where, params, unapplied = _filter_sql(res, signup, filters)
+    where, params, unapplied = filter_clauses(res, signup, filters)
     where_sql = "".join(f"\n    AND {w}" for w in where)
     sql = f"""
 WITH c AS (
