@@ -164,7 +164,7 @@ if ds is None:
 
 supported = supported_metrics(ds)
 segments = segment_columns(ds)
-left, mid, right = st.columns([4, 2, 3.3], gap="small")
+left, mid, right = st.columns([3.4, 2, 3.6], gap="small")
 with left:
     metric_ids: list[str] = st.multiselect(
         "Metrics",
