@@ -10,7 +10,7 @@ from uxcx import app_state
 from uxcx.describe import ColumnQuality, preview, quality_report, scale_warnings
 from uxcx.roles import ROLE_BY_NAME
 from uxcx.workspace import Dataset, TableEntry
-from views.roles_editor import render_roles_editor
+from views.roles_editor import friendly_type, render_roles_editor
 
 app_state.ensure_app_frame()
 
@@ -38,24 +38,6 @@ def _quality(ds_id: str, version: str) -> tuple[list[ColumnQuality], list[str]]:
 def _preview(ds_id: str, created: str, table: str) -> pa.Table:
     ws = app_state.workspace()
     return preview(ws.engine, ws.open(ds_id), table, PREVIEW_ROWS)
-
-
-def friendly_type(duck_type: str) -> str:
-    """A column type in words a product manager uses ('whole number', not BIGINT)."""
-    t = duck_type.upper()
-    if t.removeprefix("U") in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"):
-        return "whole number"
-    if t in ("FLOAT", "DOUBLE", "REAL") or t.startswith("DECIMAL"):
-        return "number"
-    if t == "BOOLEAN":
-        return "yes/no"
-    if t == "DATE":
-        return "date"
-    if t.startswith("TIMESTAMP"):
-        return "date and time"
-    if t == "VARCHAR":
-        return "text"
-    return duck_type.lower()
 
 
 def role_label(role: str | None) -> str:

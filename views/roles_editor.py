@@ -12,6 +12,24 @@ from uxcx.workspace import Dataset
 NO_ROLE = "—"
 
 
+def friendly_type(duck_type: str) -> str:
+    """A column type in words a product manager uses ('whole number', not BIGINT)."""
+    t = duck_type.upper()
+    if t.removeprefix("U") in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"):
+        return "whole number"
+    if t in ("FLOAT", "DOUBLE", "REAL") or t.startswith("DECIMAL"):
+        return "number"
+    if t == "BOOLEAN":
+        return "yes/no"
+    if t == "DATE":
+        return "date"
+    if t.startswith("TIMESTAMP"):
+        return "date and time"
+    if t == "VARCHAR":
+        return "text"
+    return duck_type.lower()
+
+
 def _rows(ds: Dataset) -> pd.DataFrame:
     rows = []
     for t in ds.tables:
@@ -22,7 +40,7 @@ def _rows(ds: Dataset) -> pd.DataFrame:
                 {
                     "File": t.file,
                     "Column": col,
-                    "Type": typ,
+                    "Type": friendly_type(typ),
                     "Question": t.labels.get(col, ""),
                     "Role": by_col.get(col, NO_ROLE),
                     "Detected": detected.get(col, ""),
