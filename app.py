@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from uxcx.engine import QueryError
 from views.sidebar import render_sidebar
 
 st.set_page_config(
@@ -31,5 +32,9 @@ pages = [
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", url_path="data"),
 ]
 page = st.navigation(pages)
-render_sidebar(page.url_path)
-page.run()
+try:
+    render_sidebar(page.url_path)
+    page.run()
+except QueryError as e:
+    # Only user-fixable database limits land here (memory cap, odd column types); never a traceback.
+    st.error(f"{e} If this keeps happening, narrow the date range or the segments in the sidebar.")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from uxcx import app_state
 from uxcx.ingest import IngestError
+from uxcx.workspace import SAMPLE_ID
 from views.metric_table import render_metric_table
 from views.roles_editor import render_roles_editor
 
@@ -27,6 +28,17 @@ with left:
         max_upload_size=MAX_UPLOAD_MB,
         key="uploads",
         help="Survey exports (NPS, CSAT, CES, SUS), usability-study results, CRM churn tables.",
+    )
+    loaded = app_state.current_dataset()
+    # Adding to the sample would mix fictional and real data, so it is offered for uploads only.
+    add = (
+        loaded is not None
+        and loaded.id != SAMPLE_ID
+        and st.checkbox(
+            f"Add to the loaded data ({loaded.name}) instead of starting a new dataset",
+            key="add_to_dataset",
+            help="Makes a new dataset with the loaded files plus these; the old link keeps working.",
+        )
     )
     load = st.button("Load files", type="primary", disabled=not files, key="load_files")
 with right:
@@ -60,10 +72,16 @@ if use_sample:
     _ingest(lambda p: app_state.workspace().sample_dataset(progress=p), "Preparing the sample data")
 if load and files:
     payload = [(f.name, f.getvalue()) for f in files]
-    _ingest(
-        lambda p: app_state.workspace().create_dataset(payload, progress=p),
-        f"Reading {len(payload)} file(s)",
-    )
+    if add and loaded is not None:
+        _ingest(
+            lambda p: app_state.workspace().extend_dataset(loaded, payload, progress=p),
+            f"Adding {len(payload)} file(s) to {loaded.name}",
+        )
+    else:
+        _ingest(
+            lambda p: app_state.workspace().create_dataset(payload, progress=p),
+            f"Reading {len(payload)} file(s)",
+        )
 
 ds = app_state.current_dataset()
 if ds is None:

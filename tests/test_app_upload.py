@@ -101,3 +101,16 @@ def test_make_run_opens_on_the_sample_data(tmp_path, monkeypatch):
     assert not at.exception
     assert at.subheader[0].value == "Loaded: Sample data (Acme)"
     assert at.query_params["dataset"] == "sample"
+
+
+def test_add_files_to_the_loaded_dataset(app):
+    upload(app, ("survey.csv", b"customer_id,How likely are you to recommend us?\n1,10\n2,0\n"))
+    first = app.session_state["_dataset_id"]
+    assert app.checkbox(key="add_to_dataset").value is False
+    app.checkbox(key="add_to_dataset").check().run()
+    upload(app, ("crm.csv", b"customer_id,plan,churned\n1,Pro,no\n2,Basic,yes\n"))
+    assert not app.exception
+    assert app.session_state["_dataset_id"] != first
+    assert app.subheader[0].value == "Loaded: survey.csv, crm.csv"
+    metrics = [df.value for df in app.dataframe if "Metric" in df.value.columns][0]
+    assert {"NPS", "Churn"} <= set(metrics["Metric"])

@@ -71,3 +71,15 @@ def test_ids_are_unguessable_and_validated(ws):
     for bad in ("../etc", "", "a/b", "x" * 100):
         with pytest.raises(DatasetNotFound):
             ws.open(bad)
+
+
+def test_adding_files_makes_a_new_dataset_and_keeps_saved_roles(ws):
+    first = ws.create_dataset([("survey.csv", b"cid,score\n1,10\n2,3\n")])
+    ws.set_roles(first, "survey", {"customer_id": "cid", "nps_score": "score"})
+    crm = b"customer_id,churned,plan\n1,yes,Pro\n2,no,Basic\n"
+    both = ws.extend_dataset(ws.open(first.id), [("crm.csv", crm)])
+    assert both.id != first.id and ws.open(first.id).tables[0].file == "survey.csv"
+    assert [t.file for t in both.tables] == ["survey.csv", "crm.csv"]
+    assert both.tables[0].roles == {"customer_id": "cid", "nps_score": "score"}
+    results, _ = compute(ws.engine, both.table_infos(ws.engine), ["nps"], by="plan")
+    assert {r.group: r.value for r in results} == {"Pro": 100.0, "Basic": -100.0}

@@ -213,6 +213,29 @@ class Workspace:
                 raise
         return [results[i] for i in range(len(jobs))]
 
+    def extend_dataset(
+        self,
+        dataset: Dataset,
+        files: Sequence[tuple[str, bytes | Path]],
+        *,
+        progress: Progress | None = None,
+    ) -> Dataset:
+        """A new dataset with the old one's files plus new ones; the old link keeps working.
+
+        Roles someone saved for the old files are carried over; new files get detected roles.
+        """
+        sources = {p.stem: p for p in (dataset.root / "sources").iterdir()}
+        combined: list[tuple[str, bytes | Path]] = [
+            (t.file, sources[t.name]) for t in dataset.tables
+        ]
+        combined.extend(files)
+        name = ", ".join(f for f, _ in combined)
+        new = self.create_dataset(combined, name=name, progress=progress)
+        for old, fresh in zip(dataset.tables, new.tables, strict=False):
+            if old.file == fresh.file and old.roles != old.detected_roles:
+                self.set_roles(new, fresh.name, old.roles)
+        return new
+
     def sample_dataset(self, progress: Progress | None = None) -> Dataset:
         """The bundled sample data as a dataset (built once, rebuilt when sample_data changes)."""
         files = sorted(p for p in SAMPLE_DIR.glob("*.csv"))
