@@ -61,7 +61,7 @@ def render_metric_table(results: list[MetricResult], missing: list[Missing]) -> 
         st.info("No metric can be computed yet: map columns to roles above.")
     else:
         # Tall enough for every metric: a PM should not have to scroll inside the table.
-        st.dataframe(df, hide_index=True, width="stretch", height=36 * (len(df) + 1) + 4)
+        st.dataframe(df, hide_index=True, width="stretch", height=35 * (len(df) + 1) + 22)
     if missing:
         lines = [f"- **{METRIC_BY_ID[m.metric_id].label}** {m.reason}" for m in missing]
         st.caption("Not computed (the data has no such column yet):\n" + "\n".join(lines))

@@ -95,6 +95,8 @@ def render_roles_editor(ds: Dataset, key: str = "roles_editor") -> None:
                 help="What the column means to uxcx (see the README's role list).",
             ),
             "Detected": st.column_config.TextColumn("Detected", help="uxcx's own guess"),
+            # Survey exports use whole questions as headers: give them the room.
+            "Column": st.column_config.TextColumn("Column", width="large"),
         },
         width="stretch",
     )
