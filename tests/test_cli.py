@@ -39,10 +39,10 @@ def test_sample_prints_all_14_metrics_with_cis(sample_json):
         assert set(m) >= {"metric", "family", "group", "value", "ci_low", "ci_high", "n", "method"}
         assert m["group"] is None and m["ci_low"] <= m["value"] <= m["ci_high"] and m["n"] > 0
     # Units: rates and NPS in percent points, SUS 0–100, time in seconds.
-    assert metrics["sus"]["value"] == pytest.approx(71.33, abs=0.01)
-    assert metrics["sus"]["grade"] == "C+"
-    assert metrics["nps"]["value"] == pytest.approx(24.07, abs=0.01)
-    assert metrics["churn_rate"]["value"] == pytest.approx(21.9, abs=0.01)
+    assert metrics["sus"]["value"] == pytest.approx(70.85, abs=0.01)
+    assert metrics["sus"]["grade"] == "C"
+    assert metrics["nps"]["value"] == pytest.approx(20.20, abs=0.01)
+    assert metrics["churn_rate"]["value"] == pytest.approx(26.67, abs=0.01)
     assert metrics["churn_rate"]["value"] + metrics["retention_rate"]["value"] == pytest.approx(100)
     assert sample_json["missing"] == []
 
@@ -65,7 +65,7 @@ def test_by_segment_joins_customer_table(capsys):
     out = run_json(capsys, *files, "--by", "plan", "--metric", "nps")
     groups = {m["group"]: m for m in out["metrics"]}
     assert set(groups) == {"Basic", "Pro", "Enterprise"}
-    assert sum(m["n"] for m in groups.values()) == 4416
+    assert sum(m["n"] for m in groups.values()) == 5242
 
 
 def test_map_column_with_spaces_and_quotes(tmp_path, capsys):
@@ -80,7 +80,7 @@ def test_map_column_with_spaces_and_quotes(tmp_path, capsys):
 def test_table_format(capsys):
     assert main(["metrics", str(ROOT / "sample_data" / "customers.csv")]) == 0
     text = capsys.readouterr().out
-    assert "churn_rate" in text and "21.9" in text and "not computed" in text
+    assert "churn_rate" in text and "26.7" in text and "not computed" in text
 
 
 @pytest.mark.parametrize(

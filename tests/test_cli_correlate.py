@@ -68,7 +68,7 @@ def test_json_contract(cli_json):
             "level", "ux", "outcome", "method", "cautions"} <= set(j)  # fmt: skip
     assert (j["ux"], j["outcome"], j["level"]) == ("sus", "tenure", "customer")
     assert j["outcome_direction"] == "churned = 1"
-    assert j["n"] == 1626
+    assert j["n"] == 1765
     for key in ("pearson", "spearman"):
         assert {"r", "ci_low", "ci_high", "p"} <= set(j[key])
         assert j[key]["ci_low"] < j[key]["r"] < j[key]["ci_high"] < 0
@@ -80,7 +80,12 @@ def test_json_contract(cli_json):
     s = j["survival"]
     assert {"median", "at"} <= set(s) and set(s["at"]) == {"12", "24"}
     assert 0 < s["at"]["12"] < 1
-    assert s["at"]["24"] is None  # nobody is observed for 24 months in the sample
+    # Signups start in 2023-07, so some customers are followed past 24 months (at risk at 24).
+    assert s["at_risk"]["24"] >= 200
+    assert 0 < s["at"]["24"] < s["at"]["12"] < 1
+    top, bottom = s["bands"][-1], s["bands"][0]
+    assert top["band"].startswith("A") and bottom["band"].startswith("F")
+    assert 0 < bottom["at"]["24"] < top["at"]["24"] < 1  # better SUS, more still subscribed
     assert len(s["bands"]) == 5 and s["logrank"]["p"] < 0.05
     lg = j["logistic"]
     assert {"odds_ratio_per_10", "ci_low", "ci_high"} <= set(lg)

@@ -76,11 +76,11 @@ def test_overview_shows_every_metric_side_by_side(datasets):
     assert len(labels) == len(UX_METRICS) + len(CX_METRICS) == 14
     assert labels[:2] == ["SUS", "Task success"]  # UX column first
     by_label = {m.label: m.value for m in at.metric}
-    assert by_label["SUS"] == "71.3"  # sample_data/README.md: mean SUS 71.3
-    assert by_label["NPS"] == "+24"  # README: +24.1 overall
-    assert by_label["Churn"] == "21.9%"  # README: 21.9%
+    assert by_label["SUS"] == "70.9"  # sample_data/README.md: mean SUS 70.9
+    assert by_label["NPS"] == "+20"  # README: +20.2 overall
+    assert by_label["Churn"] == "26.7%"  # README: 26.7%
     text = captions(at)
-    assert "Grade C+" in text and "n = 2,493" in text and "95% CI" in text
+    assert "Grade C ·" in text and "n = 2,955" in text and "95% CI" in text
     # With no date filter the change compares the last 90 days with the 90 days before.
     assert "last 90 days of data (2025-10-03 – 2025-12-31)" in text
     assert any("last 90 d vs the 90 before" in (m.delta or "") for m in at.metric)
@@ -101,7 +101,7 @@ def test_overview_url_reopens_the_chosen_view(datasets):
     assert at.selectbox(key="x_grain").value == "quarter"
     assert at.selectbox(key="x_segment").value == "region"
     text = captions(at)
-    assert "Task success: n = 1,200" in text and "CSAT: n = 4,416" in text
+    assert "Task success: n = 1,200" in text and "CSAT: n = 5,242" in text
     assert "by region" in " ".join(m.value for m in at.markdown)
 
 
@@ -125,7 +125,7 @@ def test_overview_low_n_is_greyed_and_said(datasets):
     sus = next(m for m in at.metric if m.label == "SUS")
     assert sus.value.startswith(":gray[")
     text = captions(at)
-    assert "n = 12: too few for a stable estimate" in text
+    assert "n = 11: too few for a stable estimate" in text
     assert "filter not applicable: product" in text  # the CX survey has no product column
     assert "No rows in the current period or filters." in text  # no usability study in Dec
 
@@ -154,10 +154,10 @@ def test_no_dataset_points_to_data_sources(datasets):
 def test_ux_page_on_the_sample(datasets):
     at = open_page("ux", {"dataset": datasets.sample})
     text = captions(at)
-    assert "n = 2,493 · per-respondent SUS in 5-point bins" in text
-    assert "grade **C+**" in text
+    assert "n = 2,955 · per-respondent SUS in 5-point bins" in text
+    assert "grade **C**" in text
     assert "n = 1,200 · adjusted Wald" in text  # task success by task
-    assert "n = 904 · geometric mean" in text  # time on task, successful attempts only
+    assert "n = 896 · geometric mean" in text  # time on task, successful attempts only
     # SUS histogram + trend + by segment, 3 task charts, 4 product metrics × (trend + segment).
     assert len(charts(at)) == 3 + 3 + 8
     assert not at.info

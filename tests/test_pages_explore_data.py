@@ -227,7 +227,7 @@ def test_data_page_on_the_sample(datasets):
         "ux_survey.csv",
         "web_sessions.csv",
     ]
-    assert summary["Rows"].sum() == 3000 + 4416 + 1200 + 2493 + 7816
+    assert summary["Rows"].sum() == 3000 + 5242 + 1200 + 2955 + 9303
     assert summary["Rejected rows"].sum() == 0
     assert summary["Values out of scale"].sum() == 0
     assert at.selectbox(key="d_file").value == "customers.csv"

@@ -148,7 +148,7 @@ def test_default_view_matches_the_analysis(datasets):
     h = headline(at)
     assert "SUS grade A" in h and "grade F" in h
     assert f"churned {100 * best.rate:.0f}% vs {100 * worst.rate:.0f}%" in h
-    assert "an association, not proof of cause" in h and "n = 1,626" in h
+    assert "an association, not proof of cause" in h and "n = 1,765" in h
 
     # Scatter, strip, bands, survival and two key-driver charts.
     assert len(charts(at)) == 6
@@ -209,7 +209,7 @@ def test_global_filters_apply(datasets):
     a = analyse(
         datasets, datasets.sample, "sus", "churned", Filters(None, None, {"plan": ["Enterprise"]})
     )
-    assert a.n < 1626
+    assert a.n < 1765
     assert f"n = {a.n:,} customers" in captions(at)
     assert "Filters: plan" in captions(at).replace("\\", "") and "Enterprise" in captions(at)
 

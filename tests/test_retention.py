@@ -580,7 +580,7 @@ def sample(tmp_path_factory):
 def test_sample_data_shows_the_built_in_effect(sample):
     engine, tables = sample
     a = R.analyse(engine, tables, "sus", "churned", drivers=False)
-    assert a.n == 1626  # customers with a UX response (sample_data/README.md)
+    assert a.n == 1765  # customers with a UX response (sample_data/README.md)
     assert a.pearson.r < 0 and a.pearson.ci_high < 0
     assert a.bands[-1].band.startswith("A") and a.bands[0].band.startswith("F")
     assert a.bands[-1].rate < a.bands[0].rate

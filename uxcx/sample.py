@@ -2,7 +2,9 @@
 
 Run ``python -m uxcx.sample sample_data`` (or ``make sample``) to rewrite the committed CSVs.
 Output is byte-identical across runs: one seed, explicit rounding, fixed "\\n" line endings,
-and a fixed calendar (2024-01-01 .. 2025-12-31) instead of today's date.
+and a fixed calendar (2023-07-01 .. 2025-12-31) instead of today's date. Signups run
+2023-07-01 .. 2025-10-31, so the longest tenure is 29 months and a few hundred customers are
+followed past 24 months (survival at 24 months is estimable).
 
 Built-in effects (the things the app's charts and statistics should be able to find):
 
@@ -15,10 +17,10 @@ Built-in effects (the things the app's charts and statistics should be able to f
   u; time on task and error counts fall with u.
 - Better UX means less churn: the monthly churn hazard is exponential in u
   (hazard = 0.026 * exp(-0.3 u) * plan factor per month), so customers in the top quartile of
-  their mean SUS churn roughly half as often as the bottom quartile. About 22% of all customers
+  their mean SUS churn roughly half as often as the bottom quartile. About 27% of all customers
   have churned by 2025-12-31; the rest are censored there.
-- Drift: the product improves by 0.22 latent units a year, about +3 SUS points a year, so SUS
-  and NPS are higher in 2025 than in 2024. (Survivorship adds a little to this: customers with
+- Drift: the product improves by 0.22 latent units a year (measured from 2024-01-01), about
+  +3 SUS points a year, so SUS and NPS are higher in 2025 than in 2024, and lowest in 2023. (Survivorship adds a little to this: customers with
   poor UX churn and stop answering surveys.)
 - Segments: Enterprise pays more and churns less (plan factor 0.55 vs Pro 0.8 vs Basic 1);
   iOS scores a few SUS points above Android; Paid traffic bounces about twice as often as
@@ -44,11 +46,13 @@ import numpy as np
 
 SEED = 20261123
 
-CAL_START = np.datetime64("2024-01-01")
+CAL_START = np.datetime64("2023-07-01")
 OBS_END = np.datetime64("2025-12-31")
 SIGNUP_LAST = np.datetime64("2025-10-31")
 END_DAY = int((OBS_END - CAL_START).astype(np.int64))
 DAYS_PER_MONTH = 365.25 / 12
+# Product drift is measured from here, so scores in 2024-2025 do not depend on CAL_START.
+DRIFT_ORIGIN_DAY = int((np.datetime64("2024-01-01") - CAL_START).astype(np.int64))
 
 N_CUSTOMERS = 3000
 
@@ -188,7 +192,11 @@ def _logistic(x: np.ndarray) -> np.ndarray:
 
 def _occasion(rng: np.random.Generator, u: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Latent experience on one occasion: the customer's u, product drift, occasion noise."""
-    return u + DRIFT_PER_YEAR * day / 365.25 + rng.normal(0.0, OCCASION_SD, size=u.size)
+    return (
+        u
+        + DRIFT_PER_YEAR * (day - DRIFT_ORIGIN_DAY) / 365.25
+        + rng.normal(0.0, OCCASION_SD, size=u.size)
+    )
 
 
 def _scale(
@@ -290,8 +298,12 @@ def _cx_survey(rng: np.random.Generator, c: _Customers) -> dict[str, list[str]]:
 
 def _quarter_starts() -> np.ndarray:
     """Day offsets of the first day of each calendar quarter, plus one past the end."""
-    starts = [np.datetime64(f"{y}-{m:02d}-01") for y in (2024, 2025, 2026) for m in (1, 4, 7, 10)]
-    return (np.array(starts[:9]) - CAL_START).astype(np.int64)
+    first = CAL_START.astype("datetime64[Y]").astype(np.int64) + 1970
+    starts = [np.datetime64(f"{y}-{m:02d}-01") for y in range(first, 2027) for m in (1, 4, 7, 10)]
+    days = (np.array(starts) - CAL_START).astype(np.int64)
+    # CAL_START is the first day of a quarter; keep the quarters up to the one after OBS_END.
+    days = days[days >= 0]
+    return days[: np.flatnonzero(days > END_DAY)[0] + 1]
 
 
 def _ux_survey(rng: np.random.Generator, c: _Customers) -> dict[str, list[str]]:
