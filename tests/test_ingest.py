@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from uxcx._ingest_worker import convert
+from uxcx import _ingest_worker
+from uxcx._ingest_worker import FAST_NOTE, convert
 from uxcx.ingest import IngestError, IngestResult, ingest_file
 
 MESSY = Path(__file__).parent / "data" / "messy"
@@ -603,6 +604,145 @@ def test_unclosed_quote_is_reported_not_swallowed(tmp_path: Path) -> None:
     assert (r.rows, r.rejected_rows) == (1, 1)
     assert r.rejects == [{"line": 3, "reason": message}]
     assert message in r.notes
+
+
+# --- DuckDB's reader for large plain files, and falling back from it -------------------------
+
+
+def both_readers(tmp_path: Path, data: bytes | str) -> tuple[object, object]:
+    """Convert the same bytes with the fast path allowed and forced off: result or error text."""
+    src = tmp_path / "in.csv"
+    src.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    outcomes = []
+    for fast in (True, False):
+        work = tmp_path / ("fast" if fast else "slow")
+        work.mkdir(exist_ok=True)
+        try:
+            r = convert(src, work / "out.parquet", work_dir=work, fast=fast)
+        except IngestError as exc:
+            outcomes.append(str(exc))
+        else:
+            outcomes.append(r)
+    return outcomes[0], outcomes[1]
+
+
+def assert_same_meaning(fast: object, slow: object) -> None:
+    """Everything but the reader note and the output path is identical."""
+    if isinstance(slow, str):
+        assert fast == slow
+        return
+    assert isinstance(fast, IngestResult) and isinstance(slow, IngestResult)
+    assert FAST_NOTE not in slow.notes
+    assert [n for n in fast.notes if n != FAST_NOTE] == slow.notes
+    for attr in ("rows", "rejected_rows", "rejects", "blank_rows", "columns", "cell_issues"):
+        assert getattr(fast, attr) == getattr(slow, attr), attr
+    assert fast.cell_issue_count == slow.cell_issue_count
+    assert pq.read_table(fast.parquet_path).equals(pq.read_table(slow.parquet_path))
+
+
+def big_survey(rows: int, bad_line: str | None = None, at: int = 0) -> str:
+    """A clean survey export (~38 bytes a row) with NA tokens, quotes and a few bad values."""
+    plans = ["Basic", "Pro", '"Pro, annual"', '"Say ""hi"""', "Enterprise"]
+    nps = [str(i) for i in range(11)] + ["NA", "", "n/a"]
+    lines = ["\ufeffid,date,plan,NPS,ok,score\r\n"]
+    for i in range(rows):
+        if bad_line is not None and i == at:
+            lines.append(bad_line + "\r\n")
+        lines.append(
+            f"{i},2024-{i % 12 + 1:02d}-{i % 28 + 1:02d},{plans[i % 5]},"
+            f"{'ten' if i % 97 == 50 else nps[i % 14]},"
+            f"{'yes' if i % 3 else 'no'},{i % 7}.5\r\n"
+        )
+    return "".join(lines)
+
+
+def test_large_clean_file_is_read_by_duckdb_with_the_same_result(tmp_path: Path) -> None:
+    text = big_survey(250_000)
+    assert len(text.encode()) > _ingest_worker.FAST_MIN_BYTES
+    fast, slow = both_readers(tmp_path, text)
+    assert isinstance(fast, IngestResult) and FAST_NOTE in fast.notes
+    assert_same_meaning(fast, slow)
+    assert fast.rows == 250_000 and fast.cell_issue_count > 0
+    assert fast.cell_issues[0] == {
+        "line": 52,  # data row 51 says "ten"
+        "column": "NPS",
+        "value": "ten",
+        "reason": "Not a number; left empty.",
+    }
+    # The worker, under its memory cap, takes the same path.
+    r = ingest_file(tmp_path / "in.csv", tmp_path / "worker.parquet")
+    assert FAST_NOTE in r.notes and r.rows == 250_000
+
+
+def test_large_file_with_a_ragged_row_falls_back_and_names_its_line(tmp_path: Path) -> None:
+    text = big_survey(240_000, bad_line="1,2024-01-01,Pro,9", at=230_000)
+    assert len(text.encode()) > _ingest_worker.FAST_MIN_BYTES
+    r = run(tmp_path, text)
+    assert FAST_NOTE not in r.notes
+    assert (r.rows, r.rejected_rows) == (240_000, 1)
+    assert r.rejects == [{"line": 230_002, "reason": "The row has 4 fields but the header has 6."}]
+
+
+@pytest.mark.parametrize(
+    ("text", "fast_path"),
+    [
+        ("a,b\n1,2\n3,4\n", True),
+        ('\ufeffa;b\r\n1,5;x\r\n2;"y;z"\r\n', True),
+        ('a\tb\n1\t"q""uote"\nNA\t 2\n', True),
+        ("a|b|\n1|2|\n3|4|\n", True),  # an unnamed empty last column
+        ("only\n1\n2", True),  # single column, no newline at the end
+        ("a,b\n1,2\n3\n4,5\n", False),  # short row
+        ("a,b\n1,2\n3,4,5\n6,7\n", False),  # long row
+        ("a,b\n1,2\n3,4,,\n", True),  # extra empty fields: both readers drop them
+        ("a,b\n1,2\n3,4, \n", False),  # an extra field of spaces: DuckDB refuses it
+        ("a,b\n1,2\n\n3,4\n", False),  # blank line
+        ("a,b\n1,2\n,\n3,4\n", False),  # a row of only delimiters
+        ("a,b\n1,2\nNA,-\n3,4\n", False),  # a row of only missing-value tokens
+        ("a,b\n1,2\n3,4\n\n\n", False),  # trailing blank lines
+        ('a,b\n1,"two\nlines"\n3,4\n', False),  # line break inside quotes
+        ('"a\nb",c\nx"y,z\n1,2\n', False),  # line break inside the header
+        ('a,b\n1, "x"\n3,"y" \n', False),  # spaces around quotes
+        ('a,b\n1,"say ""hi"" now"\n3,x "y" z\n', True),  # spaces inside quotes are fine
+        ("a,b\r1,2\r3,4\r", False),  # old Mac line ends
+        ('a,b\n1,"x"y\n3,4\n', False),  # text after a closing quote
+        ('a,b\n1,"never closed\n3,4\n', False),
+        ("a,b\n", False),  # header only
+    ],
+)
+def test_fast_path_only_when_certain(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, fast_path: bool
+) -> None:
+    monkeypatch.setattr(_ingest_worker, "FAST_MIN_BYTES", 0)
+    fast, slow = both_readers(tmp_path, text)
+    assert (isinstance(fast, IngestResult) and FAST_NOTE in fast.notes) == fast_path
+    assert_same_meaning(fast, slow)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    cells=st.lists(
+        st.lists(st.text(alphabet='a1 ,;|\t"\r\nNA-é', max_size=5), min_size=1, max_size=3),
+        min_size=2,
+        max_size=6,
+    ),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONE]),
+)
+def test_fast_and_python_readers_agree(
+    cells: list[list[str]], delimiter: str, quoting: int
+) -> None:
+    if quoting == csv.QUOTE_NONE:
+        text = "\n".join(delimiter.join(row) for row in cells) + "\n"
+    else:
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=delimiter, quoting=quoting, lineterminator="\n").writerows(
+            [["h" + c for c in cells[0]], *cells[1:]]
+        )
+        text = buf.getvalue()
+    with pytest.MonkeyPatch.context() as mp, tempfile.TemporaryDirectory() as tmp:
+        mp.setattr(_ingest_worker, "FAST_MIN_BYTES", 0)
+        fast, slow = both_readers(Path(tmp), text)
+        assert_same_meaning(fast, slow)
 
 
 # --- property: random tables survive any delimiter and encoding ------------------------------

@@ -6,7 +6,10 @@ the file, writes Parquet to ``--out`` and a JSON verdict to ``--result``.
 
 Text files are parsed by Python's ``csv`` module (not DuckDB's sniffer) so that every rejected
 row, blank row and problem cell can be reported with its physical line number; the rows are
-staged as all-VARCHAR Parquet, and DuckDB infers and converts types in SQL.
+staged as all-VARCHAR Parquet, and DuckDB infers and converts types in SQL. Large UTF-8 files
+with a plain layout are staged by DuckDB's own CSV reader instead (``stage_text_fast``) when it
+can prove every record is one line and nothing would be rejected; otherwise the Python reader
+runs as before.
 """
 
 from __future__ import annotations
@@ -80,6 +83,9 @@ ISO_TS = r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2
 TZ_SUFFIX = r".*(Z|[+-]\d{2}(:?\d{2})?)"
 SLASH_DATE = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}"
 SEP_LINE = re.compile(r"sep=([,;\t|])")
+# Text files above this size whose layout is plain go through DuckDB's CSV reader first.
+FAST_MIN_BYTES = 8 * 1024 * 1024
+FAST_NOTE = "Read with DuckDB's CSV reader."
 SLASH_TS = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}[T ]+\d{1,2}:\d{2}(:\d{2})?\s*([AaPp]\.?[Mm]\.?)?"
 
 
@@ -463,6 +469,8 @@ class Staged:
     notes: list[str] = field(default_factory=list)
     # Question texts from a survey tool's second header row (Qualtrics), by column position.
     labels: list[str] = field(default_factory=list)
+    # Set when the stage file has no ``__line`` column: line = Parquet row number + this.
+    line_offset: int | None = None
 
 
 class _RowSink:
@@ -654,6 +662,131 @@ def stage_text(src: Path, dialect: Dialect, stage_path: Path) -> Staged:
         )
     staged.notes[1:1] = extra
     return staged
+
+
+def _fast_path_fits(src: Path, dialect: Dialect) -> bool:
+    """Whether a text file is big and plain enough to try DuckDB's reader before Python's."""
+    return (
+        src.stat().st_size > FAST_MIN_BYTES
+        and dialect.encoding in ("utf-8", "utf-8-sig")
+        and not dialect.preamble
+        and not dialect.sep_line
+        and not dialect.qualtrics
+        and dialect.delimiter in DELIMITER_NAMES
+    )
+
+
+def _physical_lines(src: Path, delimiter: str) -> int | None:
+    """Count the file's lines, or None if DuckDB might split or unquote it differently.
+
+    DuckDB and Python's csv module split lines the same way only when every CR is part of a
+    CRLF, and read a quoted value the same way only when no space sits between the quote and
+    the delimiter or line end (DuckDB drops such spaces, Python keeps them).
+    """
+    newlines = crs = crlfs = 0
+    last = b""
+    edges = delimiter.encode() + b"\r\n"
+    with open(src, "rb") as f:
+        while chunk := f.read(1 << 24):
+            joined = last + chunk  # two-byte patterns may straddle chunks
+            if _space_by_quote(joined, edges):
+                return None
+            newlines += chunk.count(b"\n")
+            crs += chunk.count(b"\r")
+            crlfs += joined.count(b"\r\n")
+            last = chunk[-1:]
+    if crs != crlfs:
+        return None
+    return newlines + (last != b"\n")
+
+
+def _space_by_quote(buf: bytes, edges: bytes) -> bool:
+    """Whether spaces sit between a quote and a field edge (or run into the buffer's ends)."""
+    i = buf.find(b' "')
+    while i != -1:
+        j = i
+        while j > 0 and buf[j - 1] == 0x20:
+            j -= 1
+        if j == 0 or buf[j - 1] in edges:
+            return True
+        i = buf.find(b' "', i + 1)
+    i = buf.find(b'" ')
+    while i != -1:
+        k = i + 1
+        while k < len(buf) and buf[k] == 0x20:
+            k += 1
+        if k == len(buf) or buf[k] in edges:
+            return True
+        i = buf.find(b'" ', k)
+    return False
+
+
+def stage_text_fast(
+    src: Path, dialect: Dialect, stage_path: Path, work_dir: Path, memory_mb: int
+) -> Staged | None:
+    """Stage a large, plain text file with DuckDB's CSV reader; None means use stage_text.
+
+    It only accepts a file in which every record is one physical line (no blank lines, no
+    line breaks inside quotes), every row has exactly the header's number of fields, and
+    DuckDB reports no error, so data row k (from 1) is on line k + 1 and nothing is rejected
+    or skipped. Anything else falls back to the row-by-row Python reader.
+    """
+    import duckdb
+
+    lines = _physical_lines(src, dialect.delimiter)
+    if lines is None or lines < 2:
+        return None
+    csv.field_size_limit(FIELD_LIMIT)
+    with open(src, encoding=dialect.encoding, newline="") as f:
+        reader = csv.reader(f, delimiter=dialect.delimiter, quotechar='"', strict=False)
+        try:
+            header = next(reader)
+        except (StopIteration, csv.Error):
+            return None
+        if reader.line_num != 1 or _is_blank(header):
+            return None
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
+    columns = ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names)
+    options = (
+        f"delim = {_sql_str(dialect.delimiter)}, quote = '\"', escape = '\"', header = false, "
+        f"skip = 1, columns = {{{columns}}}, auto_detect = false, strict_mode = true"
+    )
+    # The same test as _nulls_for_na (lower-case, trim WS, compare with NA_TOKENS) as one
+    # regex: DuckDB's trim() with a character list costs more than the whole CSV parse.
+    space = r"[ \t\r\n\x{a0}]*"  # WS as an RE2 class
+    tokens = "|".join(re.sub(r"([^\w ])", r"\\\1", v) for v in NA_TOKENS)
+    na = _sql_str(f"{space}({tokens}){space}")
+    converted = ", ".join(
+        f"CASE WHEN regexp_full_match(lower({n}), {na}) THEN NULL ELSE {n} END AS {n}"
+        for n in names
+    )
+    # All-null rows are blank rows (or only NA tokens): the Python reader decides about them.
+    blank = " AND ".join(f"{n} IS NULL" for n in names)
+    query = (
+        f"SELECT *, ({blank}) AS __blank "
+        f"FROM (SELECT {converted} FROM read_csv({_sql_str(str(src))}, {options}))"
+    )
+    con = _connect(work_dir, memory_mb, [src])
+    try:
+        written = con.execute(
+            f"COPY ({query}) TO {_sql_str(str(stage_path))} (FORMAT parquet, COMPRESSION lz4)"
+        ).fetchall()[0][0]
+        blanks = con.execute(
+            f"SELECT count_if(__blank) FROM read_parquet({_sql_str(str(stage_path))})"
+        ).fetchall()[0][0]
+    except duckdb.Error:
+        written, blanks = -1, -1
+    finally:
+        con.close()
+    if written != lines - 1 or blanks != 0:
+        stage_path.unlink(missing_ok=True)
+        return None
+    kind = "single-column" if width == 1 else DELIMITER_NAMES[dialect.delimiter]
+    notes = [f"Read as {kind} text in {ENCODING_NAMES[dialect.encoding]}.", FAST_NOTE]
+    return Staged(
+        headers=header, stage_path=stage_path, rows=int(written), notes=notes, line_offset=2
+    )
 
 
 def _cell_text(value: Any) -> str:
@@ -1124,8 +1257,12 @@ def convert(
     work_dir: Path,
     max_expanded_mb: int = 2048,
     duckdb_memory_mb: int = 512,
+    fast: bool = True,
 ) -> IngestResult:
-    """Parse `src` into Parquet at `out` in this process (the worker calls it under its caps)."""
+    """Parse `src` into Parquet at `out` in this process (the worker calls it under its caps).
+
+    ``fast=False`` always reads text with the row-by-row Python reader (tests compare the two).
+    """
     src = Path(src)
     out = Path(out)
     work_dir = Path(work_dir)
@@ -1137,7 +1274,10 @@ def convert(
     if fmt == "text":
         encoding = detect_encoding(src)
         dialect = sniff(src, encoding)
-        staged = stage_text(src, dialect, stage_path)
+        if fast and _fast_path_fits(src, dialect):
+            staged = stage_text_fast(src, dialect, stage_path, work_dir, duckdb_memory_mb)
+        if staged is None:
+            staged = stage_text(src, dialect, stage_path)
         source_format = "tsv" if dialect.delimiter == "\t" else "csv"
         decimal_comma = dialect.delimiter != ","
     elif fmt == "xlsx":
@@ -1159,6 +1299,11 @@ def convert(
         if staged is not None:
             notes.extend(staged.notes)
             source_sql = f"read_parquet({_sql_str(str(stage_path))})"
+            if staged.line_offset is not None:
+                numbered = f"read_parquet({_sql_str(str(stage_path))}, file_row_number = true)"
+                source_sql = (
+                    f"(SELECT file_row_number + {staged.line_offset} AS __line, * FROM {numbered})"
+                )
             names = _final_names(staged.headers, notes)
             columns = [
                 Column(h, raw=f"c{i}", raw_type="VARCHAR", name=names[i], nulls_done=True)
@@ -1281,6 +1426,8 @@ def main(argv: list[str] | None = None) -> int:
             work_dir=args.work_dir,
             max_expanded_mb=args.max_expanded_mb,
             duckdb_memory_mb=_duckdb_memory_mb(args.memory_mb),
+            # UXCX_INGEST_FAST=0 turns DuckDB's reader off (for comparisons and emergencies).
+            fast=os.environ.get("UXCX_INGEST_FAST", "1") != "0",
         )
         payload: dict = {"ok": True, "result": result.to_dict()}
     except IngestError as exc:
