@@ -107,7 +107,12 @@ def server(tmp_path_factory):
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:
-    """Wait until the Streamlit script has finished running (and rendered)."""
+    """Wait until the script has run and rendered: every page has a title, and the app is idle.
+
+    Right after a navigation the app reports "notRunning" before the script has even started,
+    so idleness alone is not enough: a title must be on the page too.
+    """
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
                            timeout=timeout)  # fmt: skip
     page.wait_for_timeout(300)

@@ -91,8 +91,10 @@ def test_every_page_renders_on_uploaded_data(uploaded, browser, path, title):
     ds = dataset_id(uploaded)
     page.goto(uploaded.split("?")[0].rsplit("/", 1)[0] + f"/{path}?dataset={ds}")
     wait_idle(page, timeout=120_000)
+    content = page.locator("[data-testid='stVegaLiteChart'], [data-testid='stDataFrame']")
+    content.first.wait_for(timeout=60_000)
+    wait_idle(page, timeout=120_000)
     no_exceptions(page)
-    assert page.locator("[data-testid='stVegaLiteChart'], [data-testid='stDataFrame']").count() > 0
     shot(page, f"{PAGES.index((path, title)) + 2:02d}-{path}")
     page.close()
 
