@@ -276,9 +276,9 @@ def test_key_drivers_shapley_and_bootstrap(gen, sus_churn):
     for x in k.drivers:
         assert x.ci_low <= x.share <= x.ci_high
     again = R.key_drivers(engine, tables, n_boot=100, seed=3)
-    assert [(x.ci_low, x.ci_high) for x in again[0].drivers] == [
-        (x.ci_low, x.ci_high) for x in k.drivers
-    ]
+    # Same seed, same intervals (DuckDB's parallel sums may differ in the last bits only).
+    got = [v for x in again[0].drivers for v in (x.ci_low, x.ci_high)]
+    assert got == pytest.approx([v for x in k.drivers for v in (x.ci_low, x.ci_high)], rel=1e-9)
     other = R.key_drivers(engine, tables, n_boot=100, seed=4)
     assert other[0].drivers[0].ci_low != k.drivers[0].ci_low
 
