@@ -296,11 +296,8 @@ def render_tile(d: TileData, per: Periods) -> None:
         if d.change is not None and d.change.diff is not None:
             up = d.change.diff > 0
             arrow = "▲" if up else "▼" if d.change.diff < 0 else "●"
-            span = (
-                f"last {DEFAULT_WINDOW} d vs the {DEFAULT_WINDOW} before"
-                if per.compare_current
-                else "vs previous"
-            )
+            # Short enough for the tile's badge; the caption under the tiles gives the dates.
+            span = f"in {DEFAULT_WINDOW} d" if per.compare_current else "vs previous"
             delta = f"{arrow} {_diff_text(d.metric_id, d.change.diff)} {span}"
             better = up == m.higher_is_better
             # Colour only a significant change; a non-significant one stays grey.
