@@ -7,7 +7,6 @@ what grants access, so a cache hit can only ever serve a user who already holds 
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Sequence
 
@@ -146,8 +145,3 @@ def metrics(
     """Metric results for a dataset, cached by dataset id + version + query."""
     ids = tuple(metric_ids) if metric_ids is not None else None
     return _compute_cached(ds.id, ds.version, ids, by, grain, filters_key(filters))
-
-
-def today() -> dt.date:
-    """Today's date (one place, so tests can reason about it)."""
-    return dt.date.today()

@@ -213,11 +213,3 @@ def get_metric(metric_id: str) -> Metric:
         return METRIC_BY_ID[metric_id]
     except KeyError:
         raise KeyError(f"unknown metric '{metric_id}'; known: {', '.join(METRIC_BY_ID)}") from None
-
-
-def choose_variant(metric: Metric, available_roles: set[str]) -> Variant | None:
-    """The first variant whose roles are all available, or None."""
-    for v in metric.variants:
-        if set(v.roles) <= available_roles:
-            return v
-    return None

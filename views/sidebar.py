@@ -24,6 +24,11 @@ def _date_bounds(ds_id: str, version: str) -> tuple[dt.date, dt.date] | None:
     return date_bounds(ws.engine, ws.open(ds_id))
 
 
+def data_bounds(ds: Dataset) -> tuple[dt.date, dt.date] | None:
+    """Earliest and latest date in the dataset (cached by id + version)."""
+    return _date_bounds(ds.id, ds.version)
+
+
 def filter_key(column: str) -> str:
     """Widget key (and URL parameter) of a segment filter."""
     return f"f_{column}"
@@ -42,7 +47,7 @@ def render_sidebar(page_path: str) -> None:
         st.caption(f"{len(ds.tables)} file(s) · {sum(t.rows for t in ds.tables):,} rows")
         st.divider()
         st.markdown("**Filters** · apply on every page")
-        bounds = _date_bounds(ds.id, ds.version)
+        bounds = data_bounds(ds)
         if bounds:
             lo, hi = bounds
             st.date_input(
@@ -73,7 +78,7 @@ def active_filters(ds: Dataset) -> Filters:
     """The global filters as set in the sidebar (and therefore in the URL)."""
     date_from = date_to = None
     dates = st.session_state.get("f_dates")
-    bounds = _date_bounds(ds.id, ds.version)
+    bounds = data_bounds(ds)
     if isinstance(dates, tuple | list) and len(dates) == 2 and bounds:
         # The full range is no filter at all: keeps cache keys equal to the unfiltered view.
         if dates[0] != bounds[0]:

@@ -21,11 +21,10 @@ from streamlit.errors import StreamlitAPIException
 from uxcx import app_state, charts, distributions
 from uxcx.compile import Filters, Missing
 from uxcx.compute import Change, MetricResult, compare
-from uxcx.describe import date_bounds
 from uxcx.metrics import METRIC_BY_ID
 from uxcx.workspace import Dataset
 from views.metric_table import fmt_value
-from views.sidebar import describe_filters
+from views.sidebar import data_bounds, describe_filters
 
 DATA_PAGE = "pages/data.py"
 UPLOAD_PAGE = "pages/upload.py"
@@ -95,17 +94,6 @@ def needs_column(what: str, missing: Missing | None = None) -> None:
 
 
 # ---- cached queries beyond metric aggregates ---------------------------------------------
-@st.cache_data(max_entries=2000, show_spinner=False)
-def _bounds(ds_id: str, version: str) -> tuple[dt.date, dt.date] | None:
-    ws = app_state.workspace()
-    return date_bounds(ws.engine, ws.open(ds_id))
-
-
-def data_bounds(ds: Dataset) -> tuple[dt.date, dt.date] | None:
-    """Earliest and latest date in the dataset (cached by id + version)."""
-    return _bounds(ds.id, ds.version)
-
-
 @st.cache_data(max_entries=2000, show_spinner=False)
 def _distribution(
     ds_id: str, version: str, kind: str, args: tuple, kwargs: tuple, fkey: tuple
