@@ -8,7 +8,7 @@ columns and quoted; filter values are always bound parameters.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .metrics import Metric, Variant
@@ -166,10 +166,17 @@ class _Resolver:
         return "\n  ".join(parts)
 
 
+ColumnLookup = Callable[[str], "tuple[str, str] | None"]
+
+
 def filter_clauses(
-    res: _Resolver, time_sql: str | None, filters: Filters | None
+    column: ColumnLookup, time_sql: str | None, filters: Filters | None
 ) -> tuple[list[str], list, list[str]]:
-    """WHERE parts, bound parameters and the names of filters this table cannot reach."""
+    """WHERE parts, bound parameters and the names of filters this table cannot reach.
+
+    `column` maps a column name to its (qualified SQL reference, type), or None when the rows
+    being filtered cannot reach that column; `time_sql` is the typed date the range applies to.
+    """
     where: list[str] = []
     params: list = []
     unapplied: list[str] = []
@@ -188,7 +195,7 @@ def filter_clauses(
     for col, values in sorted(filters.segments.items()):
         if not values:
             continue
-        found = res.column(col)
+        found = column(col)
         if found is None:
             unapplied.append(col)
             continue
@@ -299,7 +306,7 @@ def compile_metric(
 
     if filters:
         date_sql = typed_column(time[0], time[1], "date") if time else None
-        f_where, f_params, unapplied = filter_clauses(res, date_sql, filters)
+        f_where, f_params, unapplied = filter_clauses(res.column, date_sql, filters)
         where += f_where
         params += f_params
 

@@ -285,7 +285,7 @@ def cohort_retention(
         tenure_sql = _base_sql(base, "tenure", "numeric") or "NULL"
         active_at = "(churned = 0 OR tenure >= k)"
         method = "active = not churned, or tenure ≥ k months"
-    where, params, unapplied = filter_clauses(res, signup, filters)
+    where, params, unapplied = filter_clauses(res.column, signup, filters)
     where_sql = "".join(f"\n    AND {w}" for w in where)
     sql = f"""
 WITH c AS (

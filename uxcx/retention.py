@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .compile import Filters, TableInfo, quote_ident, typed_column
+from .compile import Filters, TableInfo, filter_clauses, quote_ident, typed_column
 from .engine import Engine, QueryError
 from .metrics import METRIC_BY_ID, METRICS, Metric, Variant, get_metric
 from .roles import ROLE_BY_NAME, Role, is_numeric_type
@@ -375,22 +375,18 @@ class _FilterPlan:
         f = self.filters
         if f is None or f.is_empty():
             return "", []
-        conds: list[str] = []
-        params: list = []
+        time_sql = None
         if table.name in self.date_tables and table.time_column:
             col = table.time_column
-            ref = typed_column(f"{alias}.{quote_ident(col)}", table.columns[col], "date")
-            if f.date_from:
-                conds.append(f"{ref} >= ?")
-                params.append(f.date_from)
-            if f.date_to:
-                conds.append(f"{ref} <= ?")
-                params.append(f.date_to)
-        for col, values in sorted(f.segments.items()):
-            if values and col in table.columns:
-                marks = ", ".join("?" for _ in values)
-                conds.append(f"CAST({alias}.{quote_ident(col)} AS VARCHAR) IN ({marks})")
-                params.extend(str(v) for v in values)
+            time_sql = typed_column(f"{alias}.{quote_ident(col)}", table.columns[col], "date")
+
+        def column(name: str) -> tuple[str, str] | None:
+            # One table per scan: a segment it lacks is reported by _plan_filters, not here.
+            if name not in table.columns:
+                return None
+            return f"{alias}.{quote_ident(name)}", table.columns[name]
+
+        conds, params, _ = filter_clauses(column, time_sql, f)
         if not conds:
             return "", []
         return "\n  WHERE " + "\n    AND ".join(conds), params
