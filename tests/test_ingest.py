@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from uxcx import _ingest_worker
 from uxcx._ingest_worker import FAST_NOTE, convert
 from uxcx.ingest import IngestError, IngestResult, ingest_file
+from uxcx.sample import SUS_ITEMS
 
 MESSY = Path(__file__).parent / "data" / "messy"
 GOOD = [
@@ -37,18 +38,7 @@ GOOD = [
     "survey.xlsx",
     "small.parquet",
 ]
-SUS = [
-    "I think that I would like to use Acme frequently",
-    "I found Acme unnecessarily complex",
-    "I thought Acme was easy to use",
-    "I think that I would need the support of a technical person to be able to use Acme",
-    "I found the various functions in Acme were well integrated",
-    "I thought there was too much inconsistency in Acme",
-    "I would imagine that most people would learn to use Acme very quickly",
-    "I found Acme very cumbersome to use",
-    "I felt very confident using Acme",
-    "I needed to learn a lot of things before I could get going with Acme",
-]
+SUS = list(SUS_ITEMS)  # the standard statements, as the sample generator writes them
 BINARY = "This file is not a CSV, TSV, Excel or Parquet file (it looks like binary data)."
 
 

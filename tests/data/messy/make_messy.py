@@ -9,20 +9,11 @@ import io
 import random
 from pathlib import Path
 
+from uxcx.sample import SUS_ITEMS
+
 HERE = Path(__file__).resolve().parent
 
-SUS_STATEMENTS = [
-    "I think that I would like to use Acme frequently",
-    "I found Acme unnecessarily complex",
-    "I thought Acme was easy to use",
-    "I think that I would need the support of a technical person to be able to use Acme",
-    "I found the various functions in Acme were well integrated",
-    "I thought there was too much inconsistency in Acme",
-    "I would imagine that most people would learn to use Acme very quickly",
-    "I found Acme very cumbersome to use",
-    "I felt very confident using Acme",
-    "I needed to learn a lot of things before I could get going with Acme",
-]
+SUS_STATEMENTS = list(SUS_ITEMS)  # the standard statements, as the sample generator writes them
 NOT_A_TABLE = b'[\n  {"respondent": 1, "nps": 9},\n  {"respondent": 2, "nps": 4}\n]\n'
 AGREE = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
 
