@@ -83,7 +83,7 @@ if load and files:
             f"Reading {len(payload)} file(s)",
         )
 
-ds = app_state.current_dataset()
+ds = loaded  # a load above reruns the script, so this is the current dataset
 if ds is None:
     st.stop()
 

@@ -114,3 +114,13 @@ def test_add_files_to_the_loaded_dataset(app):
     assert app.subheader[0].value == "Loaded: survey.csv, crm.csv"
     metrics = [df.value for df in app.dataframe if "Metric" in df.value.columns][0]
     assert {"NPS", "Churn"} <= set(metrics["Metric"])
+
+
+def test_dead_link_warns_once_and_cleans_the_url(tmp_path, monkeypatch):
+    monkeypatch.setenv("UXCX_WORKSPACE", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dataset"] = "no-such-dataset-0123456789"
+    at.run()
+    assert not at.exception
+    assert len(at.warning) == 1 and "not on this server" in at.warning[0].value
+    assert "dataset" not in at.query_params

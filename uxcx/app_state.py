@@ -70,6 +70,9 @@ def current_dataset() -> Dataset | None:
         ds = workspace().open(ds_id)
     except DatasetNotFound:
         st.session_state.pop("_dataset_id", None)
+        # Drop the dead id so the sidebar and the page (both ask) warn once, and the URL is clean.
+        if DATASET_PARAM in st.query_params:
+            del st.query_params[DATASET_PARAM]
         st.warning(
             "This link points to a dataset that is not on this server (it may have been "
             "deleted or the link is incomplete). Upload the files again or use the sample data."
