@@ -124,3 +124,15 @@ def test_dead_link_warns_once_and_cleans_the_url(tmp_path, monkeypatch):
     assert not at.exception
     assert len(at.warning) == 1 and "not on this server" in at.warning[0].value
     assert "dataset" not in at.query_params
+
+
+def test_dead_link_with_a_default_dataset_opens_it_everywhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("UXCX_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("UXCX_DEFAULT_DATASET", "sample")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["dataset"] = "no-such-dataset-0123456789"
+    at.run()
+    assert len(at.warning) == 1
+    # Sidebar and page agree on the dataset within the same run.
+    assert any(m.value.startswith("**Dataset:** Sample data") for m in at.sidebar.markdown)
+    assert at.subheader[0].value == "Loaded: Sample data (Acme)"

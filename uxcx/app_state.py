@@ -59,15 +59,22 @@ def workspace() -> Workspace:
 
 def current_dataset() -> Dataset | None:
     """The dataset named in the URL (?dataset=…), or None; a bad id shows a friendly message."""
+    ds = _named_dataset() or _default_dataset()
+    if ds is None:
+        return None
+    # Keep the id in the URL even after a page switch, so the address bar is always shareable.
+    if st.query_params.get(DATASET_PARAM) != ds.id:
+        st.query_params[DATASET_PARAM] = ds.id
+    st.session_state["_dataset_id"] = ds.id
+    return ds
+
+
+def _named_dataset() -> Dataset | None:
     ds_id = st.query_params.get(DATASET_PARAM) or st.session_state.get("_dataset_id")
-    if not ds_id and os.environ.get("UXCX_DEFAULT_DATASET") == SAMPLE_ID:
-        # `make run` opens on the sample data; a hosted instance starts empty unless configured.
-        with st.spinner("Preparing the sample data (first start only) …"):
-            ds_id = workspace().sample_dataset().id
     if not ds_id:
         return None
     try:
-        ds = workspace().open(ds_id)
+        return workspace().open(ds_id)
     except DatasetNotFound:
         st.session_state.pop("_dataset_id", None)
         # Drop the dead id so the sidebar and the page (both ask) warn once, and the URL is clean.
@@ -78,11 +85,14 @@ def current_dataset() -> Dataset | None:
             "deleted or the link is incomplete). Upload the files again or use the sample data."
         )
         return None
-    # Keep the id in the URL even after a page switch, so the address bar is always shareable.
-    if st.query_params.get(DATASET_PARAM) != ds.id:
-        st.query_params[DATASET_PARAM] = ds.id
-    st.session_state["_dataset_id"] = ds.id
-    return ds
+
+
+def _default_dataset() -> Dataset | None:
+    """`make run` opens on the sample data; a hosted instance starts empty unless configured."""
+    if os.environ.get("UXCX_DEFAULT_DATASET") != SAMPLE_ID:
+        return None
+    with st.spinner("Preparing the sample data (first start only) …"):
+        return workspace().sample_dataset()
 
 
 def set_dataset(ds: Dataset) -> None:
