@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from uxcx.engine import QueryError
+from uxcx.engines import QueryError
 from views.sidebar import render_sidebar
 
 st.set_page_config(

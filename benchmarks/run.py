@@ -18,7 +18,7 @@ import pandas as pd
 from uxcx.compute import compute
 from uxcx.ingest import ingest_file
 from uxcx.retention import analyse
-from uxcx.workspace import Workspace
+from uxcx.store import Workspace
 
 
 def timed(fn, repeat: int = 3) -> float:

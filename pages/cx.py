@@ -3,10 +3,10 @@
 import streamlit as st
 
 from uxcx import app_state, charts
-from uxcx.compile import Missing
 from uxcx.describe import segment_columns
 from uxcx.distributions import nps_composition_frame
 from uxcx.metrics import METRIC_BY_ID
+from uxcx.sql import Missing
 from views.sidebar import active_filters
 from views.tiles import (
     chart_caption,

@@ -9,7 +9,7 @@ import streamlit as st
 from uxcx import app_state
 from uxcx.describe import ColumnQuality, preview, quality_report, scale_warnings
 from uxcx.roles import ROLE_BY_NAME
-from uxcx.workspace import Dataset, TableEntry
+from uxcx.store import Dataset, TableEntry
 from views.roles_editor import friendly_type, render_roles_editor
 
 app_state.ensure_app_frame()

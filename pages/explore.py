@@ -13,12 +13,12 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from uxcx import app_state, charts
-from uxcx.compile import Filters, Missing, plan
 from uxcx.compute import LOW_N, MetricResult
 from uxcx.describe import segment_columns
 from uxcx.export import results_table, to_csv_bytes
 from uxcx.metrics import METRIC_BY_ID, METRICS
-from uxcx.workspace import Dataset
+from uxcx.sql import Filters, Missing, plan
+from uxcx.store import Dataset
 from views.metric_table import results_frame
 from views.sidebar import active_filters, describe_filters
 

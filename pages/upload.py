@@ -4,7 +4,7 @@ import streamlit as st
 
 from uxcx import app_state
 from uxcx.ingest import IngestError
-from uxcx.workspace import SAMPLE_ID
+from uxcx.store import SAMPLE_ID
 from views.metric_table import render_metric_table
 from views.roles_editor import render_roles_editor
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from uxcx.workspace import Workspace
+from uxcx.store import Workspace
 
 
 @pytest.fixture(scope="session")

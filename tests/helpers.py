@@ -7,9 +7,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from uxcx.compile import TableInfo
-from uxcx.engine import DuckDBEngine
+from uxcx.engines.duckdb import DuckDBEngine
 from uxcx.roles import RoleMap
+from uxcx.sql import TableInfo
 
 
 def parquet_table(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from uxcx.engine import DuckDBEngine
-from uxcx.workspace import Workspace
+from uxcx.engines.duckdb import DuckDBEngine
+from uxcx.store import Workspace
 
 ROOT = Path(__file__).parent.parent
 

@@ -110,7 +110,7 @@ def test_parquet_bomb_exits_2(tmp_path, capsys, monkeypatch):
     pq.write_table(pa.table({"x": pa.repeat(pa.scalar(7, pa.int64()), 20_000_000)}), path)
     assert path.stat().st_size < 200_000
     capped = functools.partial(uxcx.ingest.ingest_file, max_expanded_mb=50)
-    monkeypatch.setattr("uxcx.workspace.ingest_file", capped)
+    monkeypatch.setattr("uxcx.store.workspace.ingest_file", capped)
     assert main(["metrics", str(path)]) == 2
     err = capsys.readouterr().err
     assert "expand" in err and err.count("\n") == 1

@@ -16,7 +16,7 @@ from uxcx import cli
 from uxcx.correlate_cmd import add_parser, format_table
 from uxcx.ingest import IngestError
 from uxcx.retention import analyse
-from uxcx.workspace import SAMPLE_DIR, Workspace
+from uxcx.store import SAMPLE_DIR, Workspace
 
 FILES = [str(SAMPLE_DIR / n) for n in ("customers.csv", "ux_survey.csv")]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from uxcx.compile import Filters, Missing, TableInfo, compile_metric, quote_ident
 from uxcx.metrics import METRICS, get_metric
+from uxcx.sql import Filters, Missing, TableInfo, compile_metric, quote_ident
 
 SNAP = Path(__file__).parent / "snapshots" / "compile"
 SUS = {f"sus_q{i}": f"Item {i}" for i in range(1, 11)}

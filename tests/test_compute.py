@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 from tests.helpers import parquet_table
-from uxcx.compile import Filters
 from uxcx.compute import compare, compute
-from uxcx.engine import DuckDBEngine
+from uxcx.engines.duckdb import DuckDBEngine
 from uxcx.metrics import get_metric
+from uxcx.sql import Filters
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,9 @@ from uxcx.describe import (
     segment_columns,
     segment_values,
 )
-from uxcx.engine import DuckDBEngine
+from uxcx.engines.duckdb import DuckDBEngine
 from uxcx.roles import RoleMap
-from uxcx.workspace import Dataset, TableEntry
+from uxcx.store import Dataset, TableEntry
 
 
 @pytest.fixture(scope="module")

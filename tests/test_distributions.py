@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from uxcx import distributions as D
-from uxcx.compile import Filters, Missing, TableInfo
 from uxcx.compute import compute
-from uxcx.engine import DuckDBEngine
+from uxcx.engines.duckdb import DuckDBEngine
+from uxcx.sql import Filters, Missing, TableInfo
 
 # Ten SUS items giving a known score: all 3s → 50; odd 5 / even 1 → 100; the reverse → 0.
 SUS_50 = [3] * 10
@@ -240,11 +240,3 @@ def test_nps_composition_frame_from_results(setup):
     assert df[["promoters", "detractors", "n"]].values.tolist() == [[3, 2, 6]]
     frame = D.results_frame(results)
     assert list(frame.columns[:4]) == ["metric", "family", "group", "period"]
-
-
-def test_row_ctes_rejects_an_unexpected_shape():
-    from uxcx.compile import CompiledQuery
-
-    q = CompiledQuery("sus", "SELECT 1", (), "t", (), None, None)
-    with pytest.raises(RuntimeError, match="shape"):
-        D._row_ctes(q)

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from uxcx import app_state
 from uxcx.metrics import CX_METRICS, UX_METRICS
-from uxcx.workspace import SAMPLE_ID, Workspace
+from uxcx.store import SAMPLE_ID, Workspace
 from views import tiles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,7 +210,7 @@ def test_pages_through_app_py(datasets):
 
 # ---- periods -----------------------------------------------------------------------------
 def test_periods_previous_window_of_equal_length():
-    from uxcx.compile import Filters
+    from uxcx.sql import Filters
 
     bounds = (dt.date(2024, 1, 1), dt.date(2025, 12, 31))
     per = tiles.periods(Filters(dt.date(2025, 1, 1), dt.date(2025, 3, 31)), bounds)

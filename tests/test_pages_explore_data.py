@@ -19,7 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from uxcx import app_state
-from uxcx.workspace import SAMPLE_ID, Workspace
+from uxcx.store import SAMPLE_ID, Workspace
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 60

@@ -16,8 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from uxcx import retention as R
-from uxcx.compile import Filters
-from uxcx.workspace import SAMPLE_ID, Workspace
+from uxcx.sql import Filters
+from uxcx.store import SAMPLE_ID, Workspace
 
 PAGE = "../pages/retention.py"
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

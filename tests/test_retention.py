@@ -19,9 +19,9 @@ from scipy import stats as sst
 from tests.helpers import parquet_table
 from uxcx import retention as R
 from uxcx import stats as S
-from uxcx.compile import Filters, TableInfo
-from uxcx.engine import DuckDBEngine
-from uxcx.workspace import SAMPLE_DIR, Workspace
+from uxcx.engines.duckdb import DuckDBEngine
+from uxcx.sql import Filters, TableInfo
+from uxcx.store import SAMPLE_DIR, Workspace
 
 SNAP = Path(__file__).parent / "snapshots" / "retention"
 REVENUE = {"Basic": 20.0, "Pro": 60.0, "Enterprise": 250.0}

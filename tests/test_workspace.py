@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from uxcx.compute import compute
-from uxcx.workspace import DatasetNotFound, Workspace
+from uxcx.store import DatasetNotFound, Workspace
 
 MESSY = Path(__file__).parent / "data" / "messy"
 

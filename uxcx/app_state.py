@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from .compile import Filters, Missing
 from .compute import MetricResult, compute
-from .workspace import SAMPLE_ID, Dataset, DatasetNotFound, Workspace
+from .sql import Filters, Missing
+from .store import SAMPLE_ID, Dataset, DatasetNotFound, Workspace
 
 DATASET_PARAM = "dataset"
 PAGE_FILES = {

@@ -18,7 +18,7 @@ from .compute import compute
 from .ingest import IngestError
 from .metrics import METRIC_BY_ID
 from .roles import ROLE_BY_NAME, set_role
-from .workspace import Dataset, Workspace
+from .store import Dataset, Workspace
 
 
 class UsageError(Exception):

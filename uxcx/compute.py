@@ -6,11 +6,15 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-from . import stats
-from .compile import CompiledQuery, Filters, Missing, TableInfo, compile_metric
-from .engine import Engine
+from .engines import Engine
+from .kinds import kind_of
 from .metrics import METRICS, Metric, get_metric
+from .sql import CompiledQuery, Filters, Missing, TableInfo, compile_metric
+
+if TYPE_CHECKING:
+    from .stats import Estimate
 
 # Below this many observations an estimate is shown greyed and labelled as unstable.
 LOW_N = 20
@@ -71,24 +75,9 @@ def _num(x: float | None, digits: int = 4) -> float | None:
     return round(float(x), digits)
 
 
-def estimate(metric: Metric, row: dict) -> stats.Estimate:
+def estimate(metric: Metric, row: dict) -> Estimate:
     """The metric's estimate and interval from one row of sufficient statistics (natural scale)."""
-    n = int(row.get("n") or 0)
-    if metric.kind == "proportion":
-        return stats.adjusted_wald(float(row.get("successes") or 0), n)
-    if metric.kind == "nps":
-        return stats.nps_interval(
-            int(row.get("promoters") or 0), int(row.get("detractors") or 0), n
-        )
-    if metric.kind == "mean":
-        return stats.t_interval(_f(row.get("mean")), _f(row.get("sd")), n)
-    if metric.kind == "geomean":
-        return stats.geometric_mean_interval(_f(row.get("mean_log")), _f(row.get("sd_log")), n)
-    raise ValueError(metric.kind)
-
-
-def _f(x) -> float:
-    return float("nan") if x is None else float(x)
+    return kind_of(metric).estimate(row)
 
 
 def result_from_row(metric: Metric, row: dict, q: CompiledQuery) -> MetricResult:
@@ -98,7 +87,9 @@ def result_from_row(metric: Metric, row: dict, q: CompiledQuery) -> MetricResult
     value = est.value * k
     grade = None
     if metric.id == "sus" and not math.isnan(value):
-        grade = stats.sus_grade(value)
+        from .stats import sus_grade
+
+        grade = sus_grade(value)
     suff = {key: row[key] for key in row if key not in ("grp", "period")}
     lo, hi = est.ci_low * k, est.ci_high * k
     if metric.axis_range is not None:
@@ -145,7 +136,9 @@ def compute(
     missing: list[Missing] = []
     metrics = [get_metric(m) for m in metric_ids] if metric_ids is not None else list(METRICS)
     for metric in metrics:
-        q = compile_metric(metric, tables, by=by, grain=grain, filters=filters)
+        q = compile_metric(
+            metric, tables, by=by, grain=grain, filters=filters, dialect=engine.dialect
+        )
         if isinstance(q, Missing):
             missing.append(q)
             continue
@@ -167,21 +160,9 @@ class Change:
 
 def compare(metric: Metric, current: MetricResult, previous: MetricResult) -> Change:
     """Difference (shown units) between two results of the same metric, with a two-sided p."""
-    a, b = previous.stats, current.stats
     if not previous.n or not current.n:
         return Change(current, previous, None, None, False)
-    if metric.kind == "proportion":
-        d = stats.diff_proportions(a["successes"] or 0, a["n"], b["successes"] or 0, b["n"])
-    elif metric.kind == "nps":
-        d = stats.diff_nps(
-            a["promoters"], a["detractors"], a["n"], b["promoters"], b["detractors"], b["n"]
-        )
-    elif metric.kind == "mean":
-        d = stats.diff_means(a["mean"], a["sd"] or 0.0, a["n"], b["mean"], b["sd"] or 0.0, b["n"])
-    else:
-        d = stats.diff_geometric_means(
-            a["mean_log"], a["sd_log"] or 0.0, a["n"], b["mean_log"], b["sd_log"] or 0.0, b["n"]
-        )
+    d = kind_of(metric).compare(previous.stats, current.stats)
     diff = current.value - previous.value
     p = d.p if d.p is not None and not math.isnan(d.p) else None
     return Change(current, previous, diff, p, p is not None and p < 0.05, d.method)

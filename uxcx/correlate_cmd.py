@@ -12,7 +12,7 @@ from typing import NoReturn
 
 from .cli import UsageError, load
 from .retention import OUTCOMES, UX_MEASURES, RetentionAnalysis, RetentionError, analyse
-from .workspace import Workspace
+from .store import Workspace
 
 HELP_UX = (
     f"the UX measure: {', '.join(UX_MEASURES)}, another UX metric id, a role such as sus_score, "

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from .compile import quote_ident, typed_column
-from .engine import Engine
+from .engines import Engine
 from .roles import ROLE_BY_NAME, is_numeric_type, role_columns
-from .workspace import Dataset
+from .sql import Dialect
+from .store import Dataset
 
 MAX_SEGMENT_VALUES = 200
 
@@ -27,13 +27,14 @@ def segment_columns(ds: Dataset) -> list[str]:
 
 def segment_values(engine: Engine, ds: Dataset) -> dict[str, list[str]]:
     """Distinct values of each segment column (union across tables), most frequent first."""
+    d = engine.dialect
     out: dict[str, dict[str, int]] = {}
     for t in ds.tables:
         src = engine.source(ds.parquet_path(t))
         for col in t.roles.get("segment", []) or []:
-            q = quote_ident(col)
+            q = d.quote_ident(col)
             rows = engine.query(
-                f"SELECT CAST({q} AS VARCHAR) AS v, count(*) AS n FROM {src} "
+                f"SELECT {d.as_text(q)} AS v, count(*) AS n FROM {src} "
                 f"WHERE {q} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT {MAX_SEGMENT_VALUES}"
             ).to_pylist()
             bucket = out.setdefault(col, {})
@@ -44,12 +45,13 @@ def segment_values(engine: Engine, ds: Dataset) -> dict[str, list[str]]:
 
 def date_bounds(engine: Engine, ds: Dataset) -> tuple[dt.date, dt.date] | None:
     """Earliest and latest date over every table's time column (None when no dates)."""
+    d = engine.dialect
     lows, highs = [], []
     for t in ds.tables:
         col = t.roles.get("date") or t.roles.get("signup_date")
         if not isinstance(col, str):
             continue
-        expr = typed_column(quote_ident(col), t.columns[col], "date")
+        expr = d.typed_column(d.quote_ident(col), t.columns[col], "date")
         row = engine.query(
             f"SELECT min({expr}) AS lo, max({expr}) AS hi FROM {engine.source(ds.parquet_path(t))}"
         ).to_pylist()[0]
@@ -78,6 +80,7 @@ class ColumnQuality:
 
 def quality_report(engine: Engine, ds: Dataset) -> list[ColumnQuality]:
     """Missing values per column and values outside each role's scale (never clipped)."""
+    d = engine.dialect
     out: list[ColumnQuality] = []
     for t in ds.tables:
         src = engine.source(ds.parquet_path(t))
@@ -85,10 +88,10 @@ def quality_report(engine: Engine, ds: Dataset) -> list[ColumnQuality]:
         parts = ["count(*) AS rows"]
         checks: dict[int, tuple[str, str]] = {}
         for i, (col, typ) in enumerate(t.columns.items()):
-            q = quote_ident(col)
+            q = d.quote_ident(col)
             parts.append(f"count(*) - count({q}) AS m{i}")
             role = ROLE_BY_NAME.get(by_col.get(col, ""))
-            cond = _out_of_scale_sql(q, typ, role)
+            cond = _out_of_scale_sql(engine.dialect, q, typ, role)
             if cond:
                 parts.append(f"count(*) FILTER (WHERE {cond}) AS o{i}")
                 parts.append(
@@ -115,16 +118,16 @@ def quality_report(engine: Engine, ds: Dataset) -> list[ColumnQuality]:
     return out
 
 
-def _out_of_scale_sql(q: str, typ: str, role) -> str | None:
+def _out_of_scale_sql(d: Dialect, q: str, typ: str, role) -> str | None:
     """SQL condition true for a non-missing value outside the role's scale."""
     if role is None:
         return None
     if role.kind == "binary":
-        v = typed_column(q, typ, "binary")
+        v = d.typed_column(q, typ, "binary")
         return f"({v}) NOT IN (0, 1)"
     if role.kind in ("scale", "numeric") and role.scale is not None:
         lo, hi = role.scale
-        v = typed_column(q, typ, role.kind)
+        v = d.typed_column(q, typ, role.kind)
         conds = [f"{q} IS NOT NULL AND ({v} IS NULL"]
         if lo != float("-inf"):
             conds.append(f"{v} < {lo}")
@@ -134,7 +137,7 @@ def _out_of_scale_sql(q: str, typ: str, role) -> str | None:
             conds.append(f"{v} <> floor({v})")
         return " OR ".join(conds) + ")"
     if role.kind == "date" and not is_numeric_type(typ):
-        v = typed_column(q, typ, "date")
+        v = d.typed_column(q, typ, "date")
         return f"{q} IS NOT NULL AND {v} IS NULL"
     return None
 
@@ -154,6 +157,7 @@ def _expected(role) -> str:
 
 def scale_warnings(quality: list[ColumnQuality], engine: Engine, ds: Dataset) -> list[str]:
     """Plain sentences about suspicious scales (an NPS on 1–10, a SUS item of 6, CSAT of 0)."""
+    d = engine.dialect
     msgs = []
     for q in quality:
         if q.out_of_scale:
@@ -168,10 +172,10 @@ def scale_warnings(quality: list[ColumnQuality], engine: Engine, ds: Dataset) ->
             col = t.roles.get(role)
             if not isinstance(col, str):
                 continue
-            v = typed_column(quote_ident(col), t.columns[col], "scale")
+            v = d.typed_column(d.quote_ident(col), t.columns[col], "scale")
             row = engine.query(
                 f"SELECT min({v}) AS lo, max({v}) AS hi, count({v}) AS n, "
-                f"count(*) FILTER (WHERE {v} = 1) AS ones "
+                f"{d.count_where(f'{v} = 1')} AS ones "
                 f"FROM {engine.source(ds.parquet_path(t))} WHERE {v} BETWEEN 0 AND 10"
             ).to_pylist()[0]
             # On a 1–10 question the bottom answer "1" collects what "0" would (a few percent);

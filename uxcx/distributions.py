@@ -1,9 +1,10 @@
 """Aggregates that charts need beyond metric estimates: histograms, scale counts, cohort matrix.
 
 Everything is computed in the engine and only aggregates come back (a few hundred rows at most).
-Per-row values come from compile.py, so a histogram counts exactly the rows its metric counts:
-the same table and variant, the same joins, filters and validity rules. The cohort matrix needs
-columns no metric reads (signup and churn dates), so it resolves them with compile's _Resolver.
+Per-row values come from the compiler's row query (sql.row_query), so a histogram counts exactly
+the rows its metric counts: the same table and variant, the same joins, filters and validity
+rules. The cohort matrix needs columns no metric reads (signup and churn dates), so it resolves
+them with the planner's Resolver.
 """
 
 from __future__ import annotations
@@ -14,21 +15,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .compile import (
-    CompiledQuery,
-    Filters,
-    Missing,
-    TableInfo,
-    _Resolver,
-    compile_metric,
-    filter_clauses,
-    quote_ident,
-    typed_column,
-)
 from .compute import MetricResult
-from .engine import Engine
+from .engines import Engine
+from .kinds import Agg
 from .metrics import get_metric
 from .roles import ROLE_BY_NAME
+from .sql import Filters, Missing, Resolver, RowQuery, TableInfo, filter_clauses, row_query
 
 
 @dataclass
@@ -45,23 +37,11 @@ class Distribution:
 
 
 # ---- reusing the metric's own row-level SQL ----------------------------------------------
-def _row_ctes(q: CompiledQuery) -> str:
-    """The `WITH t AS (…), r AS (…)` part of a compiled metric: one row per counted observation.
-
-    t holds each role's typed column (named after the role); r holds v (the metric's per-row
-    value, e.g. the respondent's SUS) and ok (inside the scale). Only the final aggregate is
-    replaced, so filters and joins stay exactly those of the metric.
-    """
-    cut = q.sql.rfind("\nSELECT\n")
-    if not q.sql.startswith("WITH t AS (") or cut < 0 or "\nr AS (" not in q.sql[:cut]:
-        raise RuntimeError("compile_metric's SQL no longer has the WITH t …, r … shape")
-    return q.sql[:cut]
-
-
-def _compiled(
-    metric_id: str, tables: Sequence[TableInfo], filters: Filters | None
-) -> CompiledQuery | Missing:
-    return compile_metric(get_metric(metric_id), tables, filters=filters)
+def _rows(
+    engine: Engine, metric_id: str, tables: Sequence[TableInfo], filters: Filters | None
+) -> RowQuery | Missing:
+    """The metric's row query: t (typed role columns), r (v = per-row value, ok = in scale)."""
+    return row_query(get_metric(metric_id), tables, filters=filters, dialect=engine.dialect)
 
 
 def sus_histogram(
@@ -74,25 +54,26 @@ def sus_histogram(
     """Per-respondent SUS scores in bins of `bin_width` points (100 falls in the last bin)."""
     if bin_width not in (2.5, 5.0, 10.0):
         raise ValueError("SUS bins are 2.5, 5 or 10 points wide")
-    q = _compiled("sus", tables, filters)
+    q = _rows(engine, "sus", tables, filters)
     if isinstance(q, Missing):
         return q
     w = float(bin_width)
+    d = engine.dialect
     sql = (
-        f"{_row_ctes(q)},\n"
+        f"{q.ctes},\n"
         f"h AS (\n  SELECT CAST(least(floor(v / {w}) * {w}, {100 - w}) AS DOUBLE) AS bin_start, "
         "count(*) AS count\n"
         "  FROM r WHERE ok GROUP BY 1\n)\n"
         "SELECT CAST(s.bin_start AS DOUBLE) AS bin_start, "
         f"CAST(s.bin_start + {w} AS DOUBLE) AS bin_end, coalesce(h.count, 0) AS count\n"
         f"FROM (SELECT CAST(range * {w} AS DOUBLE) AS bin_start "
-        f"FROM range(0, {int(round(100 / w))})) s\n"
+        f"FROM {d.series(0, int(round(100 / w)))}) s\n"
         "LEFT JOIN h USING (bin_start)\nORDER BY 1"
     )
     data = engine.query(sql, q.params).to_pandas()
     stats = engine.query(
-        f"{_row_ctes(q)}\nSELECT count(*) FILTER (WHERE ok) AS n, "
-        "count(*) FILTER (WHERE NOT ok) AS bad, avg(v) FILTER (WHERE ok) AS mean FROM r",
+        f"{q.ctes}\nSELECT {d.count_where('ok')} AS n, {d.count_where('NOT ok')} AS bad, "
+        f"{d.aggregate(Agg('mean', 'avg', 'v', 'ok'))} AS mean FROM r",
         q.params,
     ).to_pylist()[0]
     data["count"] = data["count"].astype("int64")
@@ -115,7 +96,7 @@ def scale_counts(
     filters: Filters | None = None,
 ) -> Distribution | Missing:
     """Answers per scale value (NPS 0–10, CSAT 1–5, CES 1–7, rating 1–5); empty values count 0."""
-    q = _compiled(metric_id, tables, filters)
+    q = _rows(engine, metric_id, tables, filters)
     if isinstance(q, Missing):
         return q
     role_name = q.variant_roles[0]
@@ -124,25 +105,25 @@ def scale_counts(
         raise ValueError(f"{metric_id} is not read from a scale")
     lo, hi = role.scale
     col = role_name  # t names each typed column after its role
+    d = engine.dialect
     inside = f"{col} BETWEEN {lo:g} AND {hi:g}"
     if role.integer:
         inside += f" AND {col} = floor({col})"
     counts = (
-        f"{_row_ctes(q)},\n"
+        f"{q.ctes},\n"
         f"c AS (SELECT {col} AS value, count(*) AS count FROM t WHERE {inside} GROUP BY 1)\n"
     )
     if role.integer:
         sql = (
             counts + "SELECT CAST(s.range AS DOUBLE) AS value, coalesce(c.count, 0) AS count\n"
-            f"FROM range({int(lo)}, {int(hi) + 1}) s LEFT JOIN c ON c.value = s.range ORDER BY 1"
+            f"FROM {d.series(int(lo), int(hi) + 1)} s LEFT JOIN c ON c.value = s.range ORDER BY 1"
         )
     else:
         sql = counts + "SELECT value, count FROM c ORDER BY 1"
     data = engine.query(sql, q.params).to_pandas()
     data["count"] = data["count"].astype("int64")
     bad = engine.query(
-        f"{_row_ctes(q)}\nSELECT count(*) FILTER (WHERE {col} IS NOT NULL AND NOT ({inside})) "
-        "AS bad FROM t",
+        f"{q.ctes}\nSELECT {d.count_where(f'{col} IS NOT NULL AND NOT ({inside})')} AS bad FROM t",
         q.params,
     ).to_pylist()[0]["bad"]
     return Distribution(
@@ -169,14 +150,15 @@ def value_histogram(
     The width is a 1/2/5 × 10^k step covering min … the `tail_quantile` quantile; values beyond
     fall into the last bin, flagged open_ended, so one outlier cannot squash the chart.
     """
-    q = _compiled(metric_id, tables, filters)
+    q = _rows(engine, metric_id, tables, filters)
     if isinstance(q, Missing):
         return q
     k = max(int(bins), 1)
+    d = engine.dialect
     sql = (
-        f"{_row_ctes(q)},\n"
+        f"{q.ctes},\n"
         "x AS (SELECT v FROM r WHERE ok AND isfinite(v)),\n"
-        f"s AS (SELECT min(v) AS lo, quantile_cont(v, {float(tail_quantile)}) AS hi, "
+        f"s AS (SELECT min(v) AS lo, {d.quantile('v', float(tail_quantile))} AS hi, "
         "count(*) AS n FROM x),\n"
         f"raw AS (SELECT lo, hi, n, greatest((hi - lo) / {k}, 1e-9) AS step FROM s),\n"
         # Round the step up to 1, 2 or 5 × a power of ten: bin edges people can read.
@@ -193,7 +175,7 @@ def value_histogram(
     data = engine.query(sql, q.params).to_pandas()
     data["count"] = data["count"].astype("int64")
     bad = engine.query(
-        f"{_row_ctes(q)}\nSELECT count(*) FILTER (WHERE NOT ok) AS bad FROM r", q.params
+        f"{q.ctes}\nSELECT {d.count_where('NOT ok')} AS bad FROM r", q.params
     ).to_pylist()[0]["bad"]
     return Distribution(
         data=data,
@@ -207,23 +189,21 @@ def value_histogram(
 
 
 # ---- cohorts -----------------------------------------------------------------------------
-def _base_sql(table: TableInfo, role: str, kind: str) -> str | None:
+def _base_sql(res: Resolver, role: str, kind: str) -> str | None:
     """A role's column of the base table (alias b), typed as `kind`; None when not mapped."""
-    col = table.role_column(role)
-    if col is None:
-        return None
-    return typed_column(f"b.{quote_ident(col)}", table.columns[col], kind)
+    return res.role(role, kind) if res.base.role_column(role) else None
 
 
 def data_end(engine: Engine, tables: Sequence[TableInfo]) -> dt.date | None:
     """The last date anywhere in the data: the observation end when no 'as of' date is given."""
     ends = []
+    d = engine.dialect
     for t in tables:
         parts = []
         for role in ("date", "signup_date", "churn_date"):
             col = t.role_column(role)
             if col:
-                parts.append(f"max({typed_column(quote_ident(col), t.columns[col], 'date')})")
+                parts.append(f"max({d.typed_column(d.quote_ident(col), t.columns[col], 'date')})")
         if parts:
             sql = f"SELECT greatest({', '.join(parts)}) AS hi FROM {t.source}"
             hi = engine.query(sql).to_pylist()[0]["hi"]
@@ -265,13 +245,14 @@ def cohort_retention(
             ("signup_date", "churn_date"),
             "needs a column for Signup date and Churn date (or Churned and Tenure)",
         )
-    res = _Resolver(base, tables)
+    d = engine.dialect
+    res = Resolver(base, tables, d)
     as_of = as_of or data_end(engine, tables)
     if as_of is None:
         return Missing("retention_cohorts", ("signup_date",), "needs dates")
-    signup = _base_sql(base, "signup_date", "date")
-    churn_date = _base_sql(base, "churn_date", "date")
-    churned = _base_sql(base, "churned", "binary")
+    signup = _base_sql(res, "signup_date", "date")
+    churn_date = _base_sql(res, "churn_date", "date")
+    churned = _base_sql(res, "churned", "binary")
     if churn_date:
         left_at = churn_date
         unknown = f"({churned}) = 1 AND {churn_date} IS NULL" if churned else "false"
@@ -282,14 +263,14 @@ def cohort_retention(
         left_at = "NULL"
         unknown = f"({churned}) NOT IN (0, 1)"
         # _customer_table only picks a table without churn dates when it has a tenure.
-        tenure_sql = _base_sql(base, "tenure", "numeric") or "NULL"
+        tenure_sql = _base_sql(res, "tenure", "numeric") or "NULL"
         active_at = "(churned = 0 OR tenure >= k)"
         method = "active = not churned, or tenure ≥ k months"
-    where, params, unapplied = filter_clauses(res.column, signup, filters)
+    where, params, unapplied = filter_clauses(res.column, signup, filters, d)
     where_sql = "".join(f"\n    AND {w}" for w in where)
     sql = f"""
 WITH c AS (
-  SELECT CAST(date_trunc('month', {signup}) AS DATE) AS cohort,
+  SELECT {d.date_trunc("month", signup)} AS cohort,
     {signup} AS signup,
     {left_at} AS left_at,
     {churned or "0"} AS churned,
@@ -299,15 +280,15 @@ WITH c AS (
 ),
 sizes AS (SELECT cohort, count(*) AS customers FROM c GROUP BY 1),
 cells AS (
-  SELECT c.*, k.range AS k, CAST(c.signup + to_months(CAST(k.range AS INTEGER)) AS DATE) AS point
-  FROM c, range(1, ? + 1) k
+  SELECT c.*, k.range AS k, {d.add_months("c.signup", "k.range")} AS point
+  FROM c, {d.series(1, "? + 1")} k
 )
 SELECT cells.cohort, k AS months_since, any_value(sizes.customers) AS customers,
-  count(*) FILTER (WHERE point <= ?) AS eligible,
-  count(*) FILTER (WHERE point <= ? AND {active_at}) AS active
+  {d.count_where("point <= ?")} AS eligible,
+  {d.count_where(f"point <= ? AND {active_at}")} AS active
 FROM cells JOIN sizes USING (cohort)
 GROUP BY 1, 2
-HAVING count(*) FILTER (WHERE point <= ?) > 0
+HAVING {d.count_where("point <= ?")} > 0
 ORDER BY 1, 2
 """
     # Parameters in order of the ? marks: the from-clause has none, the WHERE filters come
@@ -357,12 +338,3 @@ def nps_composition_frame(results: Sequence[MetricResult]) -> pd.DataFrame:
         )
     df = pd.DataFrame(rows, columns=["period", "group", "promoters", "detractors", "n"])
     return df[df["n"] > 0].reset_index(drop=True)
-
-
-def role_column(tables: Sequence[TableInfo], role: str) -> str | None:
-    """The first column holding a role in any table (e.g. the task column), or None."""
-    for t in tables:
-        col = t.role_column(role)
-        if col:
-            return col
-    return None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-# How a metric aggregates decides both its sufficient statistics (compile.py) and its interval
-# (stats.py): "nps" → promoters/detractors, "proportion" → successes of n, "mean" → mean/sd,
-# "geomean" → mean/sd of log values.
-KINDS = ("nps", "proportion", "mean", "geomean")
+from .kinds import KINDS as KINDS  # re-exported: the kinds a metric row may name
+from .kinds import KindName
+
+Family = Literal["UX", "CX"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ class Metric:
 
     id: str
     label: str
-    family: str  # "UX" or "CX"
-    kind: str
+    family: Family
+    kind: KindName  # how it aggregates, estimates and compares: see kinds.py
     variants: tuple[Variant, ...]
     unit: str  # shown after the value: "%", "pts", "s", "/5", "/7", "" (currency: the file's)
     scale_factor: float  # natural scale → shown scale (proportions ×100 = percent points)
@@ -43,6 +44,11 @@ class Metric:
     benchmark_label: str = ""
     decimals: int = 1
     axis_range: tuple[float, float] | None = None
+    axis_title: str = ""  # chart axis title with the unit or scale; default "label (unit)"
+    # Rank among the UX scores offered for the retention analysis (per-customer attitudes and
+    # behaviour); None: not offered first (outcomes such as churn are never offered).
+    ux_measure: int | None = None
+    outcome: bool = False  # an outcome of the retention analysis, never a UX score there
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -82,6 +88,7 @@ METRICS: tuple[Metric, ...] = (
         formula="per respondent: (Σ odd items − 5 + 25 − Σ even items) × 2.5; mean over "
         "respondents with all ten items on 1–5; t-interval. Sauro–Lewis grade.",
         benchmark=68.0, benchmark_label="68 = industry average (grade C)", axis_range=(0, 100),
+        axis_title="SUS score (0–100)", ux_measure=1,
     ),
     Metric(
         "task_success_rate", "Task success", "UX", "proportion",
@@ -91,6 +98,7 @@ METRICS: tuple[Metric, ...] = (
         formula="successes / attempts; adjusted-Wald (Agresti–Coull) interval.",
         benchmark=78.0, benchmark_label="78% = average task completion (Sauro)",
         axis_range=(0, 100),
+        axis_title="Task success (%)", ux_measure=2,
     ),
     Metric(
         "time_on_task", "Time on task", "UX", "geomean",
@@ -105,6 +113,7 @@ METRICS: tuple[Metric, ...] = (
         formula="exp(mean(ln seconds)) over successful attempts (all attempts when success is "
         "not recorded); t-interval on log times, exponentiated.",
         decimals=0,
+        axis_title="Time on task (s, geometric mean)",
     ),
     Metric(
         "error_rate", "Error rate", "UX", "proportion",
@@ -114,6 +123,7 @@ METRICS: tuple[Metric, ...] = (
         description="Share of task attempts with at least one error.",
         formula="attempts with errors ≥ 1 / attempts; adjusted-Wald interval.",
         axis_range=(0, 100),
+        axis_title="Attempts with errors (%)",
     ),
     Metric(
         "product_nps", "Product NPS", "UX", "nps",
@@ -124,6 +134,7 @@ METRICS: tuple[Metric, ...] = (
         formula="% promoters (9–10) − % detractors (0–6); adjusted-Wald NPS interval "
         "(n+3, promoters+¾, detractors+¾).",
         decimals=0, axis_range=(-100, 100),
+        axis_title="Product NPS (−100 … +100)", ux_measure=3,
     ),
     Metric(
         "app_rating", "App rating", "UX", "mean",
@@ -132,6 +143,7 @@ METRICS: tuple[Metric, ...] = (
         description="Mean 1–5 star rating of the app.",
         formula="mean of ratings on 1–5; t-interval.",
         decimals=2, axis_range=(1, 5),
+        axis_title="App rating (1–5 stars)", ux_measure=4,
     ),
     Metric(
         "bounce_rate", "Bounce rate", "UX", "proportion",
@@ -140,6 +152,7 @@ METRICS: tuple[Metric, ...] = (
         description="Share of sessions that left without interacting.",
         formula="bounced sessions / sessions; adjusted-Wald interval.",
         axis_range=(0, 100),
+        axis_title="Bounce rate (%)",
     ),
     Metric(
         "conversion_rate", "Conversion", "UX", "proportion",
@@ -148,6 +161,7 @@ METRICS: tuple[Metric, ...] = (
         description="Share of sessions that converted.",
         formula="converted sessions / sessions; adjusted-Wald interval.",
         axis_range=(0, 100),
+        axis_title="Conversion (%)",
     ),
     # ---- CX -------------------------------------------------------------------------------
     Metric(
@@ -158,6 +172,7 @@ METRICS: tuple[Metric, ...] = (
         formula="% promoters (9–10) − % detractors (0–6); adjusted-Wald NPS interval "
         "(n+3, promoters+¾, detractors+¾).",
         decimals=0, axis_range=(-100, 100),
+        axis_title="NPS (−100 … +100)",
     ),
     Metric(
         "csat", "CSAT", "CX", "proportion",
@@ -167,6 +182,7 @@ METRICS: tuple[Metric, ...] = (
         description="Customer satisfaction: share of 4–5 answers on a 1–5 scale (top-2-box).",
         formula="answers of 4 or 5 / answers; adjusted-Wald interval.",
         axis_range=(0, 100),
+        axis_title="CSAT (% answering 4–5)",
     ),
     Metric(
         "ces", "CES", "CX", "mean",
@@ -175,6 +191,7 @@ METRICS: tuple[Metric, ...] = (
         description="Customer Effort Score: mean agreement (1–7) that the company made it easy.",
         formula="mean of answers on 1–7; t-interval.",
         decimals=2, axis_range=(1, 7),
+        axis_title="CES (mean, 1–7)",
     ),
     Metric(
         "churn_rate", "Churn", "CX", "proportion",
@@ -183,6 +200,7 @@ METRICS: tuple[Metric, ...] = (
         description="Share of customers who have left in the period covered by the data.",
         formula="churned customers / customers; adjusted-Wald interval.",
         axis_range=(0, 100),
+        axis_title="Churn (% of customers)", outcome=True,
     ),
     Metric(
         "retention_rate", "Retention", "CX", "proportion",
@@ -191,6 +209,7 @@ METRICS: tuple[Metric, ...] = (
         description="Share of customers still active (1 − churn) in the period covered.",
         formula="active customers / customers; adjusted-Wald interval.",
         axis_range=(0, 100),
+        axis_title="Retention (% of customers)", outcome=True,
     ),
     Metric(
         "clv", "CLV", "CX", "mean",
@@ -199,12 +218,18 @@ METRICS: tuple[Metric, ...] = (
         description="Mean customer lifetime value, in the currency of the file.",
         formula="mean of CLV over customers; t-interval.",
         decimals=0,
+        axis_title="CLV (mean, file currency)", outcome=True,
     ),
 )  # fmt: skip
 
 METRIC_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
 UX_METRICS = tuple(m.id for m in METRICS if m.family == "UX")
 CX_METRICS = tuple(m.id for m in METRICS if m.family == "CX")
+# The UX scores the retention analysis offers first, in the registry's rank order.
+UX_MEASURES = tuple(
+    m.id for m in sorted((m for m in METRICS if m.ux_measure), key=lambda m: m.ux_measure or 0)
+)
+OUTCOME_METRICS = tuple(m.id for m in METRICS if m.outcome)
 
 
 def get_metric(metric_id: str) -> Metric:

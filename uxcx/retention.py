@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .compile import Filters, TableInfo, filter_clauses, quote_ident, typed_column
-from .engine import Engine, QueryError
+from .engines import Engine, QueryError
 from .metrics import METRIC_BY_ID, METRICS, Metric, Variant, get_metric
 from .roles import ROLE_BY_NAME, Role, is_numeric_type
+from .sql import DUCKDB, Filters, TableInfo, filter_clauses, quote_ident
+
+typed_column = DUCKDB.typed_column  # the retention SQL moves onto engine.dialect next
 
 UX_MEASURES = ("sus", "task_success_rate", "product_nps", "app_rating")
 OUTCOMES = ("churned", "retention", "tenure")

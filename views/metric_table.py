@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from uxcx.compile import Missing
 from uxcx.compute import MetricResult
 from uxcx.metrics import METRIC_BY_ID
+from uxcx.sql import Missing
 
 
 def fmt_value(metric_id: str, x: float | None) -> str:

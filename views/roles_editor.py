@@ -7,7 +7,7 @@ import streamlit as st
 
 from uxcx import app_state
 from uxcx.roles import ROLE_BY_NAME, ROLE_NAMES, RoleMap, role_columns
-from uxcx.workspace import Dataset
+from uxcx.store import Dataset
 
 NO_ROLE = "—"
 

@@ -7,9 +7,9 @@ import datetime as dt
 import streamlit as st
 
 from uxcx import app_state
-from uxcx.compile import Filters
 from uxcx.describe import date_bounds, segment_values
-from uxcx.workspace import Dataset
+from uxcx.sql import Filters
+from uxcx.store import Dataset
 
 
 @st.cache_data(max_entries=500, show_spinner=False)

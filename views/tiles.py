@@ -19,10 +19,10 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from uxcx import app_state, charts, distributions
-from uxcx.compile import Filters, Missing
 from uxcx.compute import Change, MetricResult, compare
 from uxcx.metrics import METRIC_BY_ID
-from uxcx.workspace import Dataset
+from uxcx.sql import Filters, Missing
+from uxcx.store import Dataset
 from views.metric_table import fmt_value
 from views.sidebar import data_bounds, describe_filters
 

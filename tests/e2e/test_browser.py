@@ -138,7 +138,7 @@ def test_filter_updates_url_and_numbers_and_link_reopens_view(uploaded, browser)
 def test_shared_link_as_first_visit_of_a_fresh_server(browser, tmp_path):
     """A link is often the first request a restarted server sees: it must open the full view."""
     from tests.e2e.conftest import start_server, stop_server
-    from uxcx.workspace import Workspace
+    from uxcx.store import Workspace
 
     Workspace(tmp_path).sample_dataset()
     proc, base = start_server(tmp_path)

@@ -1,4 +1,4 @@
-"""Run compiled SQL and return small Arrow tables: DuckDB by default, behind a tiny interface."""
+"""DuckDB, locked down: it can only read Parquet inside the workspace."""
 
 from __future__ import annotations
 
@@ -6,30 +6,12 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
-from .compile import quote_literal
-
-
-class Engine(Protocol):
-    """What the rest of uxcx needs from a SQL engine; a Spark engine can implement the same."""
-
-    name: str
-
-    def source(self, parquet_path: Path) -> str:
-        """A SQL FROM item that reads one Parquet file uxcx wrote."""
-        ...
-
-    def query(self, sql: str, params: Sequence = ()) -> pa.Table:
-        """Run SQL with bound parameters and return the (small) result as an Arrow table."""
-        ...
-
-
-class QueryError(Exception):
-    """A query failed; str() is a sentence fit for a user."""
+from ..sql.dialect import DUCKDB
+from .base import QueryError
 
 
 class DuckDBEngine:
@@ -40,6 +22,7 @@ class DuckDBEngine:
     """
 
     name = "duckdb"
+    dialect = DUCKDB
     _instances: dict[str, DuckDBEngine] = {}
     _instances_lock = threading.Lock()
 
@@ -50,7 +33,8 @@ class DuckDBEngine:
         con.execute("SET allowed_directories = ?", [[str(self.workspace)]])
         con.execute("SET enable_external_access = false")
         con.execute(f"SET threads = {int(threads)}")
-        con.execute(f"SET memory_limit = {quote_literal(memory_limit or _default_memory())}")
+        limit = DUCKDB.quote_literal(memory_limit or _default_memory())
+        con.execute(f"SET memory_limit = {limit}")
         con.execute("SET lock_configuration = true")
         self._con = con
         self._local = threading.local()
@@ -73,7 +57,7 @@ class DuckDBEngine:
 
     def source(self, parquet_path: Path) -> str:
         """read_parquet('<path>') for a file inside the workspace."""
-        return f"read_parquet({quote_literal(str(Path(parquet_path).resolve()))})"
+        return f"read_parquet({DUCKDB.quote_literal(str(Path(parquet_path).resolve()))})"
 
     def query(self, sql: str, params: Sequence = ()) -> pa.Table:
         """Run SQL and fetch the whole (aggregate) result as Arrow."""
@@ -85,7 +69,7 @@ class DuckDBEngine:
 
 
 def _default_memory() -> str:
-    """A memory cap for queries: UXCX_DUCKDB_MEMORY or DuckDB's own default share."""
+    """A memory cap for queries: UXCX_DUCKDB_MEMORY or 4 GB."""
     return os.environ.get("UXCX_DUCKDB_MEMORY", "4GB")
 
 

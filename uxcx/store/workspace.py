@@ -21,13 +21,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .compile import TableInfo, quote_ident
-from .engine import DuckDBEngine, Engine
-from .ingest import IngestError, IngestResult, ingest_file
-from .roles import ColumnProfile, RoleMap, detect_roles, is_numeric_type, validate_mapping
+from ..engines import Engine, engine_for
+from ..ingest import IngestError, IngestResult, ingest_file
+from ..roles import RoleMap, detect_roles, validate_mapping
+from ..sql import TableInfo
+from .profile import customer_unique, profile_columns
 
 SAMPLE_ID = "sample"
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MANIFEST = "manifest.json"
 
@@ -110,10 +111,10 @@ class Dataset:
 class Workspace:
     """The directory that holds every dataset; the only place DuckDB may read."""
 
-    def __init__(self, root: Path | str | None = None, engine: DuckDBEngine | None = None):
+    def __init__(self, root: Path | str | None = None, engine: Engine | None = None):
         self.root = Path(root or os.environ.get("UXCX_WORKSPACE", "workspace")).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.engine = engine or DuckDBEngine.for_workspace(self.root)
+        self.engine = engine or engine_for(self.root)
 
     # ---- creating -------------------------------------------------------------------------
     def create_dataset(
@@ -169,7 +170,7 @@ class Workspace:
                     prof.label = entry.labels.get(prof.name, "")
                 entry.detected_roles = detect_roles(profiles)
                 entry.roles = dict(entry.detected_roles)
-                entry.customer_unique = _customer_unique(self.engine, dest, entry.roles)
+                entry.customer_unique = customer_unique(self.engine, dest, entry.roles)
                 tables.append(entry)
             ds = Dataset(
                 id=ds_id,
@@ -293,7 +294,7 @@ class Workspace:
         if problems:
             raise ValueError(" ".join(problems))
         entry.roles = {k: v for k, v in roles.items() if v}
-        entry.customer_unique = _customer_unique(
+        entry.customer_unique = customer_unique(
             self.engine, dataset.parquet_path(entry), entry.roles
         )
         _write_json(dataset.root / MANIFEST, dataset.to_manifest())
@@ -301,53 +302,6 @@ class Workspace:
 
 
 # ---- helpers -----------------------------------------------------------------------------
-def profile_columns(engine: Engine, source: str, columns: dict[str, str]) -> list[ColumnProfile]:
-    """Counts, ranges and top values per column, in one DuckDB pass (plus one for text values)."""
-    if not columns:
-        return []
-    parts = []
-    for i, (name, typ) in enumerate(columns.items()):
-        q = quote_ident(name)
-        parts.append(f"count({q}) AS nn{i}")
-        parts.append(f"approx_count_distinct({q}) AS nd{i}")
-        if is_numeric_type(typ):
-            parts.append(f"min({q})::DOUBLE AS mn{i}")
-            parts.append(f"max({q})::DOUBLE AS mx{i}")
-            parts.append(f"coalesce(bool_and({q} = floor({q})), false) AS ai{i}")
-        elif typ.upper() == "VARCHAR":
-            parts.append(f"avg(length({q}))::DOUBLE AS al{i}")
-            parts.append(f"approx_top_k({q}, 12) AS tv{i}")
-    row = engine.query(f"SELECT {', '.join(parts)} FROM {source}").to_pylist()[0]
-    out = []
-    for i, (name, typ) in enumerate(columns.items()):
-        out.append(
-            ColumnProfile(
-                name=name,
-                type=typ,
-                non_null=int(row[f"nn{i}"] or 0),
-                distinct=int(row[f"nd{i}"] or 0),
-                min=row.get(f"mn{i}"),
-                max=row.get(f"mx{i}"),
-                all_integer=bool(row.get(f"ai{i}", False)),
-                avg_length=float(row.get(f"al{i}") or 0.0),
-                top_values=[str(v) for v in (row.get(f"tv{i}") or []) if v is not None],
-            )
-        )
-    return out
-
-
-def _customer_unique(engine: Engine, parquet: Path, roles: RoleMap) -> bool:
-    """One row per customer id (so the table can be joined as a customer dimension)."""
-    cid = roles.get("customer_id")
-    if not isinstance(cid, str):
-        return False
-    q = quote_ident(cid)
-    row = engine.query(
-        f"SELECT count({q}) AS n, count(DISTINCT {q}) AS d FROM {engine.source(parquet)}"
-    ).to_pylist()[0]
-    return row["n"] > 0 and row["n"] == row["d"]
-
-
 def _safe_filename(name: str, used: set[str]) -> str:
     """A file name safe on disk and unique within the dataset (keeps the extension)."""
     base = Path(name).name or "upload"

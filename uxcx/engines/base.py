@@ -1,0 +1,31 @@
+"""What uxcx needs from a SQL engine: read Parquet uxcx wrote, run SQL, return small Arrow tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ..sql.dialect import Dialect
+
+
+class Engine(Protocol):
+    """A SQL engine behind the dialect seam (DuckDB by default; Spark can implement the same)."""
+
+    name: str
+    dialect: Dialect
+
+    def source(self, parquet_path: Path) -> str:
+        """A SQL FROM item that reads one Parquet file uxcx wrote."""
+        ...
+
+    def query(self, sql: str, params: Sequence = ()) -> pa.Table:
+        """Run SQL with bound parameters and return the (small) result as an Arrow table."""
+        ...
+
+
+class QueryError(Exception):
+    """A query failed; str() is a sentence fit for a user."""

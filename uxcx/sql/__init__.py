@@ -1,0 +1,30 @@
+"""SQL generation: planner, compiler, filters and the dialect seam (no engine is imported here)."""
+
+from .compile import GRAINS, CompiledQuery, RowQuery, aggregate, compile_metric, row_query
+from .dialect import DUCKDB, Dialect
+from .filters import Filters, filter_clauses
+from .plan import Missing, Planned, Resolver, TableInfo, describe_roles, plan
+
+quote_ident = DUCKDB.quote_ident
+quote_literal = DUCKDB.quote_literal
+
+__all__ = [
+    "DUCKDB",
+    "GRAINS",
+    "CompiledQuery",
+    "Dialect",
+    "Filters",
+    "Missing",
+    "Planned",
+    "Resolver",
+    "RowQuery",
+    "TableInfo",
+    "aggregate",
+    "compile_metric",
+    "describe_roles",
+    "filter_clauses",
+    "plan",
+    "quote_ident",
+    "quote_literal",
+    "row_query",
+]

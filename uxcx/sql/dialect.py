@@ -1,0 +1,102 @@
+"""The dialect seam: every engine-specific SQL construct uxcx generates, behind one class.
+
+The planner and compilers write SQL through a Dialect; DuckDB's is the default. Another engine
+(Spark SQL) subclasses it and overrides only what differs, so a metric definition never needs to
+know which engine runs it.
+"""
+
+from __future__ import annotations
+
+from ..kinds import Agg
+from ..roles import FALSE_WORDS, TRUE_WORDS, is_date_type, is_numeric_type
+
+
+class Dialect:
+    """DuckDB SQL (the reference dialect)."""
+
+    name = "duckdb"
+
+    # ---- names and literals ---------------------------------------------------------------
+    @staticmethod
+    def quote_ident(name: str) -> str:
+        """Quote an identifier (double any embedded quote)."""
+        return '"' + name.replace('"', '""') + '"'
+
+    @staticmethod
+    def quote_literal(value: str) -> str:
+        """Quote a string literal (used only for words and paths uxcx itself chose)."""
+        return "'" + value.replace("'", "''") + "'"
+
+    # ---- types ----------------------------------------------------------------------------
+    def try_cast(self, ref: str, sql_type: str) -> str:
+        """A cast that yields NULL instead of failing on a bad value."""
+        return f"TRY_CAST({ref} AS {sql_type})"
+
+    def typed_column(self, ref: str, duck_type: str, kind: str) -> str:
+        """SQL that reads a column as the role kind needs it (number, 0/1, date or text)."""
+        t = duck_type.upper()
+        if kind in ("scale", "numeric"):
+            if t == "BOOLEAN" or is_numeric_type(t):
+                return f"CAST({ref} AS DOUBLE)"
+            return self.try_cast(ref, "DOUBLE")
+        if kind == "binary":
+            if t == "BOOLEAN":
+                return f"CAST({ref} AS INTEGER)"
+            if is_numeric_type(t):
+                return f"CAST({ref} AS DOUBLE)"
+            # Text yes/no: unknown words become −1 so the metric reports them as out of scale.
+            trues = ", ".join(self.quote_literal(w) for w in TRUE_WORDS)
+            falses = ", ".join(self.quote_literal(w) for w in FALSE_WORDS)
+            norm = f"lower(trim({self.as_text(ref)}))"
+            return (
+                f"CASE WHEN {ref} IS NULL THEN NULL WHEN {norm} IN ({trues}) THEN 1 "
+                f"WHEN {norm} IN ({falses}) THEN 0 ELSE -1 END"
+            )
+        if kind == "date":
+            return f"CAST({ref} AS DATE)" if is_date_type(t) else self.try_cast(ref, "DATE")
+        return self.as_text(ref)
+
+    @staticmethod
+    def as_text(ref: str) -> str:
+        """A value as text (joins on ids and segment filters compare text)."""
+        return f"CAST({ref} AS VARCHAR)"
+
+    # ---- aggregates -----------------------------------------------------------------------
+    def aggregate(self, agg: Agg) -> str:
+        """One sufficient statistic, `func(arg) FILTER (WHERE …)`, cast and wrapped."""
+        sql = f"{agg.func}({agg.arg})"
+        if agg.where:
+            sql += f" FILTER (WHERE {agg.where})"
+        if agg.cast:
+            sql = f"CAST({sql} AS {agg.cast})"
+        return agg.wrap.format(sql)
+
+    def count_where(self, condition: str) -> str:
+        """Rows where a condition holds."""
+        return f"count(*) FILTER (WHERE {condition})"
+
+    def quantile(self, expr: str, q: float | str) -> str:
+        """The interpolated quantile (q a number or a list literal such as [0.25, 0.5])."""
+        return f"quantile_cont({expr}, {q})"
+
+    # ---- time -----------------------------------------------------------------------------
+    def date_trunc(self, grain: str, date_sql: str) -> str:
+        """The start of the day/week/month/quarter/year a date falls in, as a DATE."""
+        return f"CAST(date_trunc('{grain}', {date_sql}) AS DATE)"
+
+    def add_months(self, date_sql: str, months_sql: str) -> str:
+        """A date plus a whole number of months (end-of-month aware)."""
+        return f"CAST({date_sql} + to_months(CAST({months_sql} AS INTEGER)) AS DATE)"
+
+    # ---- generated rows -------------------------------------------------------------------
+    def series(self, start: int | str, stop: int | str) -> str:
+        """A FROM item of integers start … stop − 1 in a column named `range`."""
+        return f"range({start}, {stop})"
+
+    def hash_unit(self, expr: str) -> str:
+        """A deterministic pseudo-uniform number in (0, 1) from a value (for bootstraps)."""
+        # The top 53 bits of the 64-bit hash: exactly representable as a double.
+        return f"((hash({expr}) >> 11) + 0.5) / 9007199254740992.0"
+
+
+DUCKDB = Dialect()

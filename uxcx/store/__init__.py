@@ -1,0 +1,17 @@
+"""Datasets on disk and the single gate that opens them."""
+
+from .access import Handle, Refusal, Request, open_dataset
+from .workspace import SAMPLE_DIR, SAMPLE_ID, Dataset, DatasetNotFound, TableEntry, Workspace
+
+__all__ = [
+    "SAMPLE_DIR",
+    "SAMPLE_ID",
+    "Dataset",
+    "DatasetNotFound",
+    "Handle",
+    "Refusal",
+    "Request",
+    "TableEntry",
+    "Workspace",
+    "open_dataset",
+]

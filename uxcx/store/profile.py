@@ -1,0 +1,56 @@
+"""Column profiles (counts, ranges, top values) that role detection reads, computed in the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..engines import Engine
+from ..roles import ColumnProfile, RoleMap, is_numeric_type
+from ..sql import quote_ident
+
+
+def profile_columns(engine: Engine, source: str, columns: dict[str, str]) -> list[ColumnProfile]:
+    """Counts, ranges and top values per column, in one DuckDB pass (plus one for text values)."""
+    if not columns:
+        return []
+    parts = []
+    for i, (name, typ) in enumerate(columns.items()):
+        q = quote_ident(name)
+        parts.append(f"count({q}) AS nn{i}")
+        parts.append(f"approx_count_distinct({q}) AS nd{i}")
+        if is_numeric_type(typ):
+            parts.append(f"min({q})::DOUBLE AS mn{i}")
+            parts.append(f"max({q})::DOUBLE AS mx{i}")
+            parts.append(f"coalesce(bool_and({q} = floor({q})), false) AS ai{i}")
+        elif typ.upper() == "VARCHAR":
+            parts.append(f"avg(length({q}))::DOUBLE AS al{i}")
+            parts.append(f"approx_top_k({q}, 12) AS tv{i}")
+    row = engine.query(f"SELECT {', '.join(parts)} FROM {source}").to_pylist()[0]
+    out = []
+    for i, (name, typ) in enumerate(columns.items()):
+        out.append(
+            ColumnProfile(
+                name=name,
+                type=typ,
+                non_null=int(row[f"nn{i}"] or 0),
+                distinct=int(row[f"nd{i}"] or 0),
+                min=row.get(f"mn{i}"),
+                max=row.get(f"mx{i}"),
+                all_integer=bool(row.get(f"ai{i}", False)),
+                avg_length=float(row.get(f"al{i}") or 0.0),
+                top_values=[str(v) for v in (row.get(f"tv{i}") or []) if v is not None],
+            )
+        )
+    return out
+
+
+def customer_unique(engine: Engine, parquet: Path, roles: RoleMap) -> bool:
+    """One row per customer id (so the table can be joined as a customer dimension)."""
+    cid = roles.get("customer_id")
+    if not isinstance(cid, str):
+        return False
+    q = quote_ident(cid)
+    row = engine.query(
+        f"SELECT count({q}) AS n, count(DISTINCT {q}) AS d FROM {engine.source(parquet)}"
+    ).to_pylist()[0]
+    return row["n"] > 0 and row["n"] == row["d"]
