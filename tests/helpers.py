@@ -22,3 +22,29 @@ def parquet_table(
     rows = engine.query(f"DESCRIBE SELECT * FROM {engine.source(path)}").to_pylist()
     columns = {r["column_name"]: r["column_type"] for r in rows}
     return TableInfo(name, engine.source(path), columns, roles, unique)
+
+
+class RecordingEngine:
+    """A real DuckDB engine that also records every query it runs (for SQL snapshots).
+
+    The workspace path in recorded SQL is replaced by /ws so snapshots do not depend on tmp dirs.
+    """
+
+    def __init__(self, engine: DuckDBEngine):
+        self._engine = engine
+        self.name = engine.name
+        self.dialect = engine.dialect
+        self.queries: list[tuple[str, tuple]] = []
+
+    def source(self, parquet_path: Path) -> str:
+        """The wrapped engine's FROM item."""
+        return self._engine.source(parquet_path)
+
+    def query(self, sql: str, params=()) -> pa.Table:
+        """Run and record."""
+        self.queries.append((sql.replace(str(self._engine.workspace), "/ws"), tuple(params)))
+        return self._engine.query(sql, params)
+
+    def text(self) -> str:
+        """Every recorded query with its parameters, in order."""
+        return "\n\n".join(f"{sql}\n-- params: {params!r}" for sql, params in self.queries) + "\n"

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 
 from uxcx.metrics import METRICS, get_metric
 from uxcx.sql import Filters, Missing, TableInfo, compile_metric, quote_ident
 
-SNAP = Path(__file__).parent / "snapshots" / "compile"
 SUS = {f"sus_q{i}": f"Item {i}" for i in range(1, 11)}
 
 SURVEY = TableInfo(
@@ -44,17 +41,11 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_sql_snapshot(case):
+def test_sql_snapshot(case, snapshot):
     spec = dict(CASES[case])
     q = compile_metric(get_metric(spec.pop("metric")), TABLES, **spec)
     assert not isinstance(q, Missing), q
-    text = q.sql + "\n-- params: " + repr(q.params) + "\n"
-    path = SNAP / f"{case}.sql"
-    if os.environ.get("UXCX_UPDATE_SNAPSHOTS"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"no snapshot {path}; run with UXCX_UPDATE_SNAPSHOTS=1"
-    assert text == path.read_text(), f"SQL for {case} changed; review and update the snapshot"
+    snapshot(q.sql + "\n-- params: " + repr(q.params) + "\n", f"compile/{case}.sql")
 
 
 def test_identifiers_are_quoted_and_values_bound():
