@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .engines import Engine
 from .kinds import kind_of
@@ -38,7 +38,7 @@ class MetricResult:
     out_of_scale: int = 0
     grade: str | None = None
     table: str = ""
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
     unapplied_filters: tuple[str, ...] = ()
 
     @property
@@ -46,7 +46,7 @@ class MetricResult:
         """Too few observations for a stable estimate."""
         return self.n < LOW_N
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The CLI's JSON fields (values rounded for reading; NaN becomes null)."""
         return {
             "metric": self.metric,
@@ -62,7 +62,7 @@ class MetricResult:
             **({"out_of_scale": self.out_of_scale} if self.out_of_scale else {}),
         }
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """All fields, for tables and charts."""
         d = asdict(self)
         d["low_n"] = self.low_n
@@ -75,12 +75,12 @@ def _num(x: float | None, digits: int = 4) -> float | None:
     return round(float(x), digits)
 
 
-def estimate(metric: Metric, row: dict) -> Estimate:
+def estimate(metric: Metric, row: dict[str, Any]) -> Estimate:
     """The metric's estimate and interval from one row of sufficient statistics (natural scale)."""
     return kind_of(metric).estimate(row)
 
 
-def result_from_row(metric: Metric, row: dict, q: CompiledQuery) -> MetricResult:
+def result_from_row(metric: Metric, row: dict[str, Any], q: CompiledQuery) -> MetricResult:
     """Scale an estimate to the metric's shown units and attach its context."""
     est = estimate(metric, row)
     k = metric.scale_factor

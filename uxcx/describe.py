@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from .engines import Engine
-from .roles import ROLE_BY_NAME, is_numeric_type, role_columns
+from .roles import ROLE_BY_NAME, Role, is_numeric_type, role_columns
 from .sql import Dialect
 from .store import Dataset
 
@@ -91,13 +91,10 @@ def quality_report(engine: Engine, ds: Dataset) -> list[ColumnQuality]:
             q = d.quote_ident(col)
             parts.append(f"count(*) - count({q}) AS m{i}")
             role = ROLE_BY_NAME.get(by_col.get(col, ""))
-            cond = _out_of_scale_sql(engine.dialect, q, typ, role)
-            if cond:
-                parts.append(f"count(*) FILTER (WHERE {cond}) AS o{i}")
-                parts.append(
-                    f"list_slice(list(DISTINCT CAST({q} AS VARCHAR)) FILTER (WHERE {cond}), 1, 5) "
-                    f"AS e{i}"
-                )
+            cond = _out_of_scale_sql(d, q, typ, role)
+            if cond and role is not None:
+                parts.append(f"{d.count_where(cond)} AS o{i}")
+                parts.append(f"{d.examples(q, cond, 5)} AS e{i}")
                 checks[i] = (cond, _expected(role))
         row = engine.query(f"SELECT {', '.join(parts)} FROM {src}").to_pylist()[0]
         for i, (col, typ) in enumerate(t.columns.items()):
@@ -118,7 +115,7 @@ def quality_report(engine: Engine, ds: Dataset) -> list[ColumnQuality]:
     return out
 
 
-def _out_of_scale_sql(d: Dialect, q: str, typ: str, role) -> str | None:
+def _out_of_scale_sql(d: Dialect, q: str, typ: str, role: Role | None) -> str | None:
     """SQL condition true for a non-missing value outside the role's scale."""
     if role is None:
         return None
@@ -142,12 +139,12 @@ def _out_of_scale_sql(d: Dialect, q: str, typ: str, role) -> str | None:
     return None
 
 
-def _expected(role) -> str:
+def _expected(role: Role) -> str:
     if role.kind == "binary":
         return "yes/no or 1/0"
     if role.kind == "date":
         return "a date"
-    lo, hi = role.scale
+    lo, hi = role.scale or (float("-inf"), float("inf"))
     if lo == float("-inf"):
         return "a number"
     if hi == float("inf"):

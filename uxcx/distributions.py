@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -33,7 +34,7 @@ class Distribution:
     out_of_scale: int = 0
     unapplied_filters: tuple[str, ...] = ()
     table: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # ---- reusing the metric's own row-level SQL ----------------------------------------------
@@ -250,7 +251,7 @@ def cohort_retention(
     as_of = as_of or data_end(engine, tables)
     if as_of is None:
         return Missing("retention_cohorts", ("signup_date",), "needs dates")
-    signup = _base_sql(res, "signup_date", "date")
+    signup = res.role("signup_date", "date")  # _customer_table guarantees a signup date
     churn_date = _base_sql(res, "churn_date", "date")
     churned = _base_sql(res, "churned", "binary")
     if churn_date:

@@ -55,7 +55,7 @@ def _f(x: object) -> float:
 
 
 def _i(x: object) -> int:
-    return int(x or 0)  # type: ignore[call-overload]
+    return int(x or 0)  # type: ignore[call-overload, no-any-return]
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,13 @@ def _compatible(role: Role, col: ColumnProfile) -> bool:
         if col.type.upper() == "BOOLEAN":
             return True
         if numeric:
-            return col.distinct <= 2 and col.min is not None and col.min >= 0 and col.max <= 1
+            return (
+                col.distinct <= 2
+                and col.min is not None
+                and col.max is not None
+                and col.min >= 0
+                and col.max <= 1
+            )
         vals = {v.strip().lower() for v in col.top_values}
         return bool(vals) and col.distinct <= 2 and vals <= set(TRUE_WORDS + FALSE_WORDS)
     return True
@@ -247,7 +253,9 @@ def detect_roles(columns: Sequence[ColumnProfile]) -> RoleMap:
     return roles
 
 
-def _numbered_sus(columns: Sequence[ColumnProfile], used: set[str], roles: Mapping) -> RoleMap:
+def _numbered_sus(
+    columns: Sequence[ColumnProfile], used: set[str], roles: Mapping[str, object]
+) -> RoleMap:
     """Map ten consecutive 1–5 columns named like Q1..Q10 to SUS items when no item is mapped yet."""
     if any(item in roles for item in SUS_ITEMS):
         return {}

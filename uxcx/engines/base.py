@@ -22,7 +22,7 @@ class Engine(Protocol):
         """A SQL FROM item that reads one Parquet file uxcx wrote."""
         ...
 
-    def query(self, sql: str, params: Sequence = ()) -> pa.Table:
+    def query(self, sql: str, params: Sequence[object] = ()) -> pa.Table:
         """Run SQL with bound parameters and return the (small) result as an Arrow table."""
         ...
 

@@ -59,7 +59,7 @@ class DuckDBEngine:
         """read_parquet('<path>') for a file inside the workspace."""
         return f"read_parquet({DUCKDB.quote_literal(str(Path(parquet_path).resolve()))})"
 
-    def query(self, sql: str, params: Sequence = ()) -> pa.Table:
+    def query(self, sql: str, params: Sequence[object] = ()) -> pa.Table:
         """Run SQL and fetch the whole (aggregate) result as Arrow."""
         try:
             rel = self._cursor().sql(sql, params=list(params) or None)

@@ -27,7 +27,7 @@ class RowQuery:
 
     metric_id: str
     ctes: str
-    params: tuple
+    params: tuple[object, ...]
     table: str
     variant_roles: tuple[str, ...]
     group_cols: tuple[str, ...]  # "grp" and/or "period", in r
@@ -46,7 +46,7 @@ class CompiledQuery:
 
     metric_id: str
     sql: str
-    params: tuple
+    params: tuple[object, ...]
     table: str
     variant_roles: tuple[str, ...]
     by: str | None
@@ -82,7 +82,7 @@ def row_query(
 
     where: list[str] = []
     metric_where = f"\n  WHERE {fill(variant.where)}" if variant.where else ""
-    params: list = []
+    params: list[object] = []
     unapplied: list[str] = []
 
     group_cols = []

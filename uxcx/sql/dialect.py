@@ -75,6 +75,10 @@ class Dialect:
         """Rows where a condition holds."""
         return f"count(*) FILTER (WHERE {condition})"
 
+    def examples(self, expr: str, condition: str, k: int) -> str:
+        """Up to k distinct values (as text) of the rows where a condition holds."""
+        return f"list_slice(list(DISTINCT {self.as_text(expr)}) FILTER (WHERE {condition}), 1, {k})"
+
     def quantile(self, expr: str, q: float | str) -> str:
         """The interpolated quantile (q a number or a list literal such as [0.25, 0.5])."""
         return f"quantile_cont({expr}, {q})"

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 
 from .dialect import DUCKDB, Dialect
 
+# (date_from, date_to, ((segment column, (values …)) …)): hashable, for cache keys.
+FilterKey = tuple[dt.date | None, dt.date | None, tuple[tuple[str, tuple[str, ...]], ...]]
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -21,7 +24,7 @@ class Filters:
         """True when nothing is filtered."""
         return self.date_from is None and self.date_to is None and not any(self.segments.values())
 
-    def key(self) -> tuple:
+    def key(self) -> FilterKey:
         """A hashable, order-independent form (cache keys)."""
         return (
             self.date_from,
@@ -30,7 +33,7 @@ class Filters:
         )
 
     @classmethod
-    def from_key(cls, key: tuple) -> Filters | None:
+    def from_key(cls, key: FilterKey | tuple[()]) -> Filters | None:
         """Inverse of key(); the empty tuple means no filters at all."""
         if not key:
             return None
@@ -46,14 +49,14 @@ def filter_clauses(
     time_sql: str | None,
     filters: Filters | None,
     dialect: Dialect = DUCKDB,
-) -> tuple[list[str], list, list[str]]:
+) -> tuple[list[str], list[object], list[str]]:
     """WHERE parts, bound parameters and the names of filters this table cannot reach.
 
     `column` maps a column name to its (qualified SQL reference, type), or None when the rows
     being filtered cannot reach that column; `time_sql` is the typed date the range applies to.
     """
     where: list[str] = []
-    params: list = []
+    params: list[object] = []
     unapplied: list[str] = []
     if not filters:
         return where, params, unapplied

@@ -53,4 +53,4 @@ def customer_unique(engine: Engine, parquet: Path, roles: RoleMap) -> bool:
     row = engine.query(
         f"SELECT count({q}) AS n, count(DISTINCT {q}) AS d FROM {engine.source(parquet)}"
     ).to_pylist()[0]
-    return row["n"] > 0 and row["n"] == row["d"]
+    return bool(row["n"] > 0 and row["n"] == row["d"])

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..engines import Engine, engine_for
 from ..ingest import IngestError, IngestResult, ingest_file
@@ -52,7 +53,7 @@ class TableEntry:
     roles: RoleMap
     detected_roles: RoleMap
     customer_unique: bool = False
-    ingest: dict = field(default_factory=dict)
+    ingest: dict[str, Any] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # column → exported question text
 
 
@@ -97,7 +98,7 @@ class Dataset:
         roles = json.dumps([t.roles for t in self.tables], sort_keys=True)
         return hashlib.sha256(f"{self.id}|{self.created}|{roles}".encode()).hexdigest()[:16]
 
-    def to_manifest(self) -> dict:
+    def to_manifest(self) -> dict[str, Any]:
         """JSON-serialisable manifest."""
         return {
             "id": self.id,
@@ -322,11 +323,12 @@ def _fingerprint(files: Sequence[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def _json_safe(d: dict) -> dict:
-    return json.loads(json.dumps(d, default=str))
+def _json_safe(d: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(json.dumps(d, default=str))
+    return out
 
 
-def _write_json(path: Path, data: dict) -> None:
+def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=1, default=str))
     os.replace(tmp, path)
