@@ -10,8 +10,8 @@ import streamlit as st
 
 from uxcx import app_state, stats
 from uxcx import retention as R
-from uxcx import retention_charts as RC
 from uxcx.charts import axis_title
+from uxcx.charts import retention as RC
 from uxcx.metrics import METRIC_BY_ID
 from uxcx.retention import KeyDrivers, RetentionAnalysis
 from views.sidebar import active_filters

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from uxcx import retention_charts as RC
 from uxcx import stats
 from uxcx.charts import UX_COLOR
+from uxcx.charts import retention as RC
 from uxcx.retention import Band, BandSurvival, Driver, KeyDrivers, Scatter, Survival
 
 SUS_TITLE = "SUS score (0–100), mean per customer"
@@ -191,10 +191,10 @@ def test_binned_input_is_merged_and_counts_preserved():
 
 
 def test_nice_width():
-    assert RC._nice_width(80, 16) == 5
-    assert RC._nice_width(9, 16) == 1
-    assert RC._nice_width(4, 16) == 0.25
-    assert RC._nice_width(100, 16) == 10
+    assert stats.nice_width(80, 16) == 5
+    assert stats.nice_width(9, 16) == 1
+    assert stats.nice_width(4, 16) == 0.25
+    assert stats.nice_width(100, 16) == 10
 
 
 # ---- scatter -------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""UX ↔ retention charts: score vs outcome, outcome by band, survival curves, key drivers.
+"""UX ↔ retention charts: score vs outcome (with the strip under it) and the outcome by band.
 
 No Streamlit here. Every chart is built from aggregates (score bins, bands, Kaplan–Meier steps,
 driver shares), never from customer rows, because st.altair_chart ships the whole frame to the
-browser. The theme and the UX colour come from uxcx.charts (importing it registers the theme).
+browser. The binning, rates and fitted bands come from uxcx.stats; this module only draws them.
+The survival and key-driver charts live in charts.survival and charts.drivers and are re-exported
+here, so the retention page needs one module.
 """
 
 from __future__ import annotations
@@ -14,20 +16,48 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from . import stats
-from .charts import BENCHMARK_COLOR, FAMILY_DARK, LOW_N, LOW_N_COLOR, MAX_ROWS, UX_COLOR
-from .retention import Band, KeyDrivers, Scatter, Survival
+from ..retention import Band, Scatter
+from ..stats.bins import bin_counts, bin_points, bin_rates, merge_bins
+from ..stats.regression import LogisticResult, logistic_band, ols_band
+from .drivers import drivers_chart, drivers_frame
+from .survival import km_chart, km_frame, km_y_floor, survival_table
+from .theme import (
+    BAND_PALETTES,
+    BENCHMARK_COLOR,
+    FAMILY_DARK,
+    LOW_N,
+    LOW_N_COLOR,
+    UX_COLOR,
+    _ci_text,
+    _num_text,
+    _pct,
+    _small,
+    band_scale,
+)
 
-# Bands run from the worst UX score to the best: a diverging red → grey → blue ramp keeps the
-# order readable and ends on a strong blue for good UX (ColorBrewer RdBu with a grey middle, so
-# no band is drawn in near-white).
-BAND_PALETTES: dict[int, tuple[str, ...]] = {
-    1: (UX_COLOR,),
-    2: ("#B2182B", "#2166AC"),
-    3: ("#B2182B", "#8C8C8C", "#2166AC"),
-    4: ("#B2182B", "#EF8A62", "#67A9CF", "#2166AC"),
-    5: ("#B2182B", "#EF8A62", "#8C8C8C", "#67A9CF", "#2166AC"),
-}
+__all__ = [
+    "BAND_PALETTES",
+    "CURVE_POINTS",
+    "MAX_SCORE_BINS",
+    "Y_AXIS_EXTENT",
+    "band_rates_chart",
+    "band_scale",
+    "bands_frame",
+    "drivers_chart",
+    "drivers_frame",
+    "is_binary",
+    "km_chart",
+    "km_frame",
+    "km_y_floor",
+    "logistic_curve",
+    "ols_band",
+    "outcome_strip",
+    "outcome_word",
+    "scatter_chart",
+    "score_bins",
+    "survival_table",
+]
+
 # The y-axis of the score chart and of the strip under it get the same width, so their plot
 # areas (and therefore their x axes) line up when stacked.
 Y_AXIS_EXTENT = 58
@@ -35,41 +65,9 @@ MAX_SCORE_BINS = 16
 CURVE_POINTS = 80
 
 
-def _small(df: pd.DataFrame) -> pd.DataFrame:
-    """Refuse anything that looks like raw rows rather than an aggregate."""
-    if len(df) > MAX_ROWS:
-        raise ValueError(f"charts take aggregates (≤ {MAX_ROWS} rows), got {len(df)} rows")
-    return df
-
-
-def band_scale(bands: Sequence[str]) -> alt.Scale:
-    """Colour scale for bands given worst first (the same colours on every band chart)."""
-    names = list(dict.fromkeys(str(b) for b in bands))
-    palette = BAND_PALETTES.get(len(names))
-    if palette is None:  # many groups: an ordered perceptual ramp
-        return alt.Scale(domain=names, scheme={"name": "viridis", "extent": [0.1, 0.85]})
-    return alt.Scale(domain=names, range=list(palette))
-
-
 def outcome_word(direction: str) -> str:
     """'Churned' or 'Retained': what y = 1 means."""
     return "Retained" if direction.startswith("retained") else "Churned"
-
-
-def _pct(v: float | None, digits: int = 1) -> str:
-    if v is None or not math.isfinite(v):
-        return "–"
-    return f"{100 * v:.{digits}f}%"
-
-
-def _ci_text(lo: float, hi: float, digits: int = 1) -> str:
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "–"
-    return f"{_pct(lo, digits)} … {_pct(hi, digits)}"
-
-
-def _num_text(v: float) -> str:
-    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
 def is_binary(scatter: Scatter) -> bool:
@@ -79,80 +77,18 @@ def is_binary(scatter: Scatter) -> bool:
 
 
 # ---- score bins ----------------------------------------------------------------------------
-def _nice_width(span: float, max_bins: int) -> float:
-    """The smallest 1/2/2.5/5 × 10^k width giving at most max_bins bins over span."""
-    if not math.isfinite(span) or span <= 0:
-        return 1.0
-    k = math.floor(math.log10(span / max_bins))
-    for power in (k, k + 1):
-        for m in (1, 2, 2.5, 5):
-            w = m * 10.0**power
-            if span / w <= max_bins + 1e-9:
-                return w
-    return 10.0 ** (k + 2)
-
-
-def _bin_points(x: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bin index per x on nice edges, and the (lower, upper) edge of every bin."""
-    lo, hi = float(np.min(x)), float(np.max(x))
-    w = _nice_width(hi - lo, max_bins)
-    lo_edge = math.floor(lo / w + 1e-9) * w
-    hi_edge = math.ceil(hi / w - 1e-9) * w
-    if hi_edge <= lo_edge:
-        hi_edge = lo_edge + w
-    k = max(int(round((hi_edge - lo_edge) / w)), 1)
-    # The top edge belongs to the last bin (a SUS of 100 is in 95–100, not in 100–105).
-    idx = np.clip(np.floor((x - lo_edge) / w + 1e-9).astype(int), 0, k - 1)
-    edges = lo_edge + w * np.arange(k + 1)
-    return idx, edges[:-1], edges[1:]
-
-
 def _counts_per_bin(scatter: Scatter, max_bins: int) -> pd.DataFrame:
     """Customers (and y = 1 customers) per score bin: x_lo, x_hi, x, n, events."""
     d = scatter.data
     if scatter.kind == "binned":
         # Already 40 equal-width bins: merge neighbours to at most max_bins.
-        width = float((d["x_hi"] - d["x_lo"]).max()) if len(d) else 1.0
-        lo = float(d["x_lo"].min()) if len(d) else 0.0
-        i0 = np.round((d["x_lo"].to_numpy(float) - lo) / width).astype(int)
-        total = int(i0.max()) + 1 if len(d) else 1
-        factor = max(math.ceil(total / max_bins), 1)
-        g = d.assign(
-            bin=i0 // factor,
-            events=d["count"] * (d["y"] == 1),
-        ).groupby("bin", as_index=False)
-        out = g.agg(
-            x_lo=("x_lo", "min"), x_hi=("x_hi", "max"), n=("count", "sum"), events=("events", "sum")
-        )
-        out["x_lo"] = lo + out["bin"] * factor * width
-        # The last merged bin may hold fewer than `factor` bins: it ends where the data ends.
-        out["x_hi"] = np.minimum(out["x_lo"] + factor * width, float(d["x_hi"].max()))
-    else:
-        x = d["x"].to_numpy(float)
-        idx, lows, highs = _bin_points(x, max_bins)
-        y = pd.to_numeric(d["y"], errors="coerce").fillna(0).to_numpy(float)
-        out = (
-            pd.DataFrame({"bin": idx, "n": 1, "events": (y == 1).astype(int)})
-            .groupby("bin", as_index=False)
-            .sum()
-        )
-        out["x_lo"] = lows[out["bin"]]
-        out["x_hi"] = highs[out["bin"]]
-    out["x"] = (out["x_lo"] + out["x_hi"]) / 2
-    out["n"] = out["n"].astype("int64")
-    out["events"] = out["events"].round().astype("int64")
-    return out[out["n"] > 0].drop(columns="bin").reset_index(drop=True)
+        return merge_bins(d, max_bins)
+    return bin_counts(d["x"].to_numpy(float), d["y"], max_bins)
 
 
 def score_bins(scatter: Scatter, max_bins: int = MAX_SCORE_BINS) -> pd.DataFrame:
     """Share of y = 1 per score bin with adjusted-Wald 95% CIs (one row per bin, ≤ max_bins)."""
-    out = _counts_per_bin(scatter, max_bins)
-    est = [
-        stats.adjusted_wald(int(e), int(n)) for e, n in zip(out["events"], out["n"], strict=True)
-    ]
-    out["rate"] = [e.value for e in est]
-    out["ci_low"] = [e.ci_low for e in est]
-    out["ci_high"] = [e.ci_high for e in est]
+    out = bin_rates(_counts_per_bin(scatter, max_bins))
     out["range"] = [
         f"{_num_text(a)}–{_num_text(b)}" for a, b in zip(out.x_lo, out.x_hi, strict=True)
     ]
@@ -162,21 +98,10 @@ def score_bins(scatter: Scatter, max_bins: int = MAX_SCORE_BINS) -> pd.DataFrame
 
 
 def logistic_curve(
-    logistic: stats.LogisticResult, x_lo: float, x_hi: float, points: int = CURVE_POINTS
+    logistic: LogisticResult, x_lo: float, x_hi: float, points: int = CURVE_POINTS
 ) -> pd.DataFrame:
     """Fitted P(y = 1) over a grid of scores, with a delta-method 95% band on the logit scale."""
-    x = np.linspace(x_lo, x_hi, points)
-    eta = logistic.intercept + logistic.slope * x
-    cov = np.asarray(logistic.cov, dtype=float)
-    var = cov[0, 0] + 2 * x * cov[0, 1] + x**2 * cov[1, 1]
-    half = stats.z_crit(0.95) * np.sqrt(np.clip(var, 0, None))
-
-    def expit(v: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-v))
-
-    df = pd.DataFrame(
-        {"x": x, "p": expit(eta), "ci_low": expit(eta - half), "ci_high": expit(eta + half)}
-    )
+    df = logistic_band(logistic, x_lo, x_hi, points)
     df["ci"] = [_ci_text(a, b) for a, b in zip(df.ci_low, df.ci_high, strict=True)]
     return df
 
@@ -186,7 +111,7 @@ def _x_domain(scatter: Scatter) -> list[float]:
     d = scatter.data
     if scatter.kind == "binned":
         return [float(d["x_lo"].min()), float(d["x_hi"].max())]
-    _, lows, highs = _bin_points(d["x"].to_numpy(float), MAX_SCORE_BINS)
+    _, lows, highs = bin_points(d["x"].to_numpy(float), MAX_SCORE_BINS)
     return [float(lows.min()), float(highs.max())]
 
 
@@ -203,7 +128,7 @@ def _y_axis(title: str, fmt: str | None = None) -> alt.Axis:
 def scatter_chart(
     scatter: Scatter,
     *,
-    logistic: stats.LogisticResult | None = None,
+    logistic: LogisticResult | None = None,
     direction: str = "churned = 1",
     x_title: str | None = None,
 ) -> alt.LayerChart:
@@ -221,7 +146,7 @@ def scatter_chart(
 
 
 def _binary_chart(
-    scatter: Scatter, logistic: stats.LogisticResult | None, direction: str, x_title: str
+    scatter: Scatter, logistic: LogisticResult | None, direction: str, x_title: str
 ) -> alt.LayerChart:
     word = outcome_word(direction)
     bins = score_bins(scatter)
@@ -332,26 +257,6 @@ def _points_chart(scatter: Scatter, direction: str, x_title: str) -> alt.LayerCh
     if has_unit and len(d) <= 30:
         layers.append(base.mark_text(align="left", dx=7, dy=-7, fontSize=11).encode(text="unit:N"))
     return alt.layer(*layers).properties(height=280)
-
-
-def ols_band(x: np.ndarray, y: np.ndarray, points: int = 40) -> pd.DataFrame | None:
-    """Least-squares line of y on x over x's range with a t-based 95% band for the mean."""
-    n = len(x)
-    if n < 3 or float(np.ptp(x)) == 0:
-        return None
-    mx = float(x.mean())
-    sxx = float(((x - mx) ** 2).sum())
-    slope = float(((x - mx) * (y - y.mean())).sum()) / sxx
-    icpt = float(y.mean()) - slope * mx
-    resid = y - (icpt + slope * x)
-    s = math.sqrt(float((resid**2).sum()) / (n - 2))
-    from scipy.stats import t as t_dist  # scipy is heavy: only on the (rare) group path
-
-    tc = float(t_dist.ppf(0.975, n - 2))
-    grid = np.linspace(float(x.min()), float(x.max()), points)
-    fit = icpt + slope * grid
-    half = tc * s * np.sqrt(1 / n + (grid - mx) ** 2 / sxx)
-    return pd.DataFrame({"x": grid, "fit": fit, "ci_low": fit - half, "ci_high": fit + half})
 
 
 def _heatmap(scatter: Scatter, direction: str, x_title: str) -> alt.Chart:
@@ -527,150 +432,3 @@ def band_rates_chart(
             .encode(y=y("rate"), tooltip=[alt.Tooltip("label:N", title="all customers")])
         )
     return alt.layer(*layers).properties(height=280)
-
-
-# ---- survival ----------------------------------------------------------------------------
-def km_frame(survival: Survival, *, include_overall: bool = False) -> pd.DataFrame:
-    """The Kaplan–Meier steps for the chart, with preformatted CI text."""
-    d = survival.curves.copy()
-    if not include_overall:
-        d = d[d["band"] != "All"]
-    d = d.dropna(subset=["survival"]).reset_index(drop=True)
-    d["ci"] = [_ci_text(a, b) for a, b in zip(d.ci_low, d.ci_high, strict=True)]
-    return _small(d)
-
-
-def km_y_floor(survival: Survival) -> float:
-    """Where the survival axis starts: zoomed to the curves, at a round tenth, never above 0.9."""
-    d = km_frame(survival)
-    low = float(d["ci_low"].min()) if len(d) else 0.0
-    return max(0.0, min(0.9, math.floor(low * 10 - 1e-9) / 10))
-
-
-def km_chart(
-    survival: Survival,
-    *,
-    band_order: Sequence[str] | None = None,
-    time_title: str = "Months as a customer (tenure)",
-    band_title: str = "UX band",
-) -> alt.LayerChart:
-    """Kaplan–Meier curves per band as steps, with Greenwood log(−log) 95% bands."""
-    d = km_frame(survival)
-    order = list(band_order) if band_order else list(dict.fromkeys(d["band"]))
-    order = [b for b in order if b in set(d["band"])]
-    y_lo = km_y_floor(survival)
-    colour = alt.Color(
-        "band:N", title=band_title, scale=band_scale(order), sort=order, legend=alt.Legend()
-    )
-    x = alt.X("time:Q", title=time_title, scale=alt.Scale(nice=False, zero=True))
-    tips = [
-        alt.Tooltip("band:N", title=band_title),
-        alt.Tooltip("time:Q", title="month", format=",.0f"),
-        alt.Tooltip("survival:Q", title="still a customer", format=".1%"),
-        alt.Tooltip("ci:N", title="95% CI"),
-        alt.Tooltip("at_risk:Q", title="at risk", format=","),
-        alt.Tooltip("events:Q", title="churned that month", format=","),
-        alt.Tooltip("censored:Q", title="censored (still active)", format=","),
-    ]
-    base = alt.Chart(d).encode(x=x, color=colour)
-    axis = alt.Axis(title="Still a customer (%)", format="%", tickCount=6)
-    scale = alt.Scale(domain=[y_lo, 1.0], nice=False)
-
-    def y(field: str) -> alt.Y:
-        return alt.Y(f"{field}:Q", axis=axis, scale=scale)
-
-    band = base.mark_area(interpolate="step-after", opacity=0.12, clip=True).encode(
-        y=y("ci_low"), y2="ci_high:Q", tooltip=tips
-    )
-    line = base.mark_line(interpolate="step-after", strokeWidth=2.2, clip=True).encode(
-        y=y("survival"), tooltip=tips
-    )
-    # Invisible points give every step a hover target for the tooltip.
-    hover = base.mark_point(size=50, opacity=0, clip=True).encode(y=y("survival"), tooltip=tips)
-    return alt.layer(line, band, hover).properties(height=300)
-
-
-def survival_table(survival: Survival, *, band_order: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per band: customers, churned, median lifetime, survival at 12 months, numbers at risk."""
-    by_name = {b.band: b for b in survival.bands}
-    names = [b for b in (band_order or by_name) if b in by_name]
-    names += [b for b in by_name if b not in names]
-    rows_src = [by_name[n] for n in names] + [survival.overall]
-    ov = survival.overall
-    times = [t for t, k in ov.at_risk.items() if k > 0]
-    at_times = [t for t, v in ov.at.items() if v is not None]
-    rows = []
-    for b in rows_src:
-        row: dict[str, object] = {
-            "Band": "All customers" if b is ov else b.band,
-            "Customers": b.n,
-            "Churned": b.events,
-            "Median lifetime": "not reached" if b.median is None else f"{b.median:g} months",
-        }
-        for t in at_times:
-            v = b.at.get(t)
-            row[f"Still a customer at {t} mo"] = "–" if v is None else _pct(v)
-        for t in times:
-            row[f"At risk at {t} mo"] = b.at_risk.get(t, 0)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-# ---- key drivers -------------------------------------------------------------------------
-def drivers_frame(kd: KeyDrivers) -> pd.DataFrame:
-    """One row per UX measure: Shapley share of R², its bootstrap CI and r with the target."""
-    rows = [
-        {
-            "measure": d.label,
-            "share": d.share,
-            "ci_low": d.ci_low,
-            "ci_high": d.ci_high,
-            "r": d.r,
-            "ci": _ci_text(d.ci_low, d.ci_high),
-            "label": _pct(d.share),
-            "n": kd.n,
-        }
-        for d in kd.drivers
-    ]
-    return _small(pd.DataFrame(rows))
-
-
-def drivers_chart(kd: KeyDrivers, *, title: str | None = None) -> alt.LayerChart:
-    """Share of the target's variance each UX measure accounts for, with bootstrap 95% CIs."""
-    d = drivers_frame(kd)
-    order = list(d.sort_values("share", ascending=False)["measure"])
-    target = "NPS" if kd.target == "nps" else "retention"
-    y = alt.Y("measure:N", title=None, sort=order, axis=alt.Axis(labelLimit=200))
-    top = float(np.nanmax(d[["share", "ci_high"]].to_numpy())) if len(d) else 0.01
-    axis = alt.Axis(title=f"Share of variance in {target} (Shapley R², %)", format="%", tickCount=4)
-    scale = alt.Scale(domain=[0, top * 1.3 if top > 0 else 0.01], nice=False)
-
-    def x(field: str) -> alt.X:
-        return alt.X(f"{field}:Q", axis=axis, scale=scale)
-
-    tips = [
-        alt.Tooltip("measure:N", title="UX measure"),
-        alt.Tooltip("share:Q", title="share of variance", format=".1%"),
-        alt.Tooltip("ci:N", title="95% CI (bootstrap)"),
-        alt.Tooltip("r:Q", title=f"r with {target}", format="+.2f"),
-        alt.Tooltip("n:Q", title="customers", format=","),
-    ]
-    base = alt.Chart(d).encode(y=y)
-    tick = {"color": "#31333F", "thickness": 1.5, "size": 10, "orient": "vertical"}
-    layers: list[alt.Chart] = [
-        base.mark_bar(color=UX_COLOR, opacity=0.85, height={"band": 0.6}).encode(
-            x=x("share"), tooltip=tips
-        ),
-        base.mark_rule(color="#31333F", strokeWidth=1.5).encode(
-            x=x("ci_low"), x2="ci_high:Q", tooltip=tips
-        ),
-        base.mark_tick(**tick).encode(x=x("ci_low")),
-        base.mark_tick(**tick).encode(x=x("ci_high")),
-        base.mark_text(align="left", dx=6, fontSize=12, fontWeight=600).encode(
-            x=x("ci_high"), text="label:N"
-        ),
-    ]
-    chart = alt.layer(*layers).properties(height=alt.Step(40))
-    if title:
-        chart = chart.properties(title=title)
-    return chart
