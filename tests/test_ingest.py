@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from uxcx import _ingest_worker
-from uxcx._ingest_worker import FAST_NOTE, convert
-from uxcx.ingest import IngestError, IngestResult, ingest_file
+from uxcx.ingest import IngestError, IngestResult, ingest_file, stage_fast
+from uxcx.ingest.stage_fast import FAST_NOTE
+from uxcx.ingest.worker import convert
 from uxcx.sample import SUS_ITEMS
 
 MESSY = Path(__file__).parent / "data" / "messy"
@@ -511,7 +511,7 @@ def test_memory_cap_stops_the_worker_not_the_parent(tmp_path: Path) -> None:
     ],
 )
 def test_worker_deaths_become_sentences(returncode: int, stderr: str, start: str) -> None:
-    from uxcx.ingest import _failure_sentence
+    from uxcx.ingest.supervisor import _failure_sentence
 
     sentence = _failure_sentence(returncode, stderr, 2048)
     assert sentence.startswith(start)
@@ -648,7 +648,7 @@ def big_survey(rows: int, bad_line: str | None = None, at: int = 0) -> str:
 
 def test_large_clean_file_is_read_by_duckdb_with_the_same_result(tmp_path: Path) -> None:
     text = big_survey(250_000)
-    assert len(text.encode()) > _ingest_worker.FAST_MIN_BYTES
+    assert len(text.encode()) > stage_fast.FAST_MIN_BYTES
     fast, slow = both_readers(tmp_path, text)
     assert isinstance(fast, IngestResult) and FAST_NOTE in fast.notes
     assert_same_meaning(fast, slow)
@@ -666,7 +666,7 @@ def test_large_clean_file_is_read_by_duckdb_with_the_same_result(tmp_path: Path)
 
 def test_large_file_with_a_ragged_row_falls_back_and_names_its_line(tmp_path: Path) -> None:
     text = big_survey(240_000, bad_line="1,2024-01-01,Pro,9", at=230_000)
-    assert len(text.encode()) > _ingest_worker.FAST_MIN_BYTES
+    assert len(text.encode()) > stage_fast.FAST_MIN_BYTES
     r = run(tmp_path, text)
     assert FAST_NOTE not in r.notes
     assert (r.rows, r.rejected_rows) == (240_000, 1)
@@ -702,7 +702,7 @@ def test_large_file_with_a_ragged_row_falls_back_and_names_its_line(tmp_path: Pa
 def test_fast_path_only_when_certain(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, fast_path: bool
 ) -> None:
-    monkeypatch.setattr(_ingest_worker, "FAST_MIN_BYTES", 0)
+    monkeypatch.setattr(stage_fast, "FAST_MIN_BYTES", 0)
     fast, slow = both_readers(tmp_path, text)
     assert (isinstance(fast, IngestResult) and FAST_NOTE in fast.notes) == fast_path
     assert_same_meaning(fast, slow)
@@ -730,7 +730,7 @@ def test_fast_and_python_readers_agree(
         )
         text = buf.getvalue()
     with pytest.MonkeyPatch.context() as mp, tempfile.TemporaryDirectory() as tmp:
-        mp.setattr(_ingest_worker, "FAST_MIN_BYTES", 0)
+        mp.setattr(stage_fast, "FAST_MIN_BYTES", 0)
         fast, slow = both_readers(Path(tmp), text)
         assert_same_meaning(fast, slow)
 

@@ -1,6 +1,6 @@
-"""Turn an uploaded CSV, TSV, Excel or Parquet file into Parquet that uxcx wrote itself.
+"""Start the ingest worker for one upload and turn every way it can fail into one sentence.
 
-The parsing runs in a separate worker process (``uxcx._ingest_worker``) with a memory cap and a
+The parsing runs in a separate worker process (``uxcx.ingest.worker``) with a memory cap and a
 time limit, because a crafted file can crash or exhaust the process that reads it. This module
 only starts the worker and translates every way it can fail into one friendly sentence.
 """
@@ -16,15 +16,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-__all__ = ["MAX_KEPT", "IngestError", "IngestResult", "ingest_file"]
+from .result import IngestError, IngestResult, format_size, memory_message
 
-log = logging.getLogger(__name__)
-
-#: How many rejected rows and problem cells are kept in a result (the counts are always exact).
-MAX_KEPT = 1000
+# Records keep the logger name they had before ingest became a package.
+log = logging.getLogger("uxcx.ingest")
 
 # Words in a worker's stderr that mean it ran out of memory rather than hit a bug.
 _MEMORY_MARKERS = (
@@ -36,62 +33,6 @@ _MEMORY_MARKERS = (
     "OutOfMemory",
     "Memory allocation",
 )
-
-
-class IngestError(Exception):
-    """A file could not be read; ``str(e)`` is one friendly sentence naming the cause."""
-
-
-@dataclass
-class IngestResult:
-    """What the worker wrote and everything it had to do to the data on the way."""
-
-    parquet_path: Path
-    rows: int
-    rejected_rows: int
-    rejects: list[dict] = field(default_factory=list)
-    blank_rows: int = 0
-    columns: list[dict] = field(default_factory=list)
-    cell_issues: list[dict] = field(default_factory=list)
-    cell_issue_count: int = 0
-    notes: list[str] = field(default_factory=list)
-    source_format: str = "csv"
-
-    def to_dict(self) -> dict:
-        """Return a JSON-serialisable dict (the path as a string)."""
-        d = asdict(self)
-        d["parquet_path"] = str(self.parquet_path)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> IngestResult:
-        """Rebuild a result from :meth:`to_dict` output (unknown keys are ignored)."""
-        known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in d.items() if k in known}
-        kwargs["parquet_path"] = Path(kwargs["parquet_path"])
-        return cls(**kwargs)
-
-
-def memory_message(memory_mb: int) -> str:
-    """The sentence shown when reading a file hits the memory cap."""
-    return (
-        f"Reading the file needed more than the {format_size(memory_mb * 1024 * 1024)} "
-        "of memory uxcx allows, so uxcx stopped."
-    )
-
-
-def format_size(n_bytes: float) -> str:
-    """Format a byte count the way people read it: ``40 MB``, ``1.2 TB``."""
-    units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"]
-    size = float(n_bytes)
-    unit = 0
-    while size >= 1024 and unit < len(units) - 1:
-        size /= 1024
-        unit += 1
-    if unit == 0:
-        return f"{int(size)} bytes"
-    text = f"{size:.1f}" if size < 10 else f"{size:.0f}"
-    return f"{text.removesuffix('.0')} {units[unit]}"
 
 
 def _seconds(timeout_s: float) -> str:
@@ -119,8 +60,8 @@ def _worker_env() -> dict[str, str]:
         ARROW_DEFAULT_MEMORY_POOL="system",
         PYTHONDONTWRITEBYTECODE="1",
     )
-    # Make `-m uxcx._ingest_worker` importable even when uxcx is not installed.
-    pkg_root = str(Path(__file__).resolve().parent.parent)
+    # Make `-m uxcx.ingest.worker` importable even when uxcx is not installed.
+    pkg_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, env.get("PYTHONPATH")) if p)
     return env
 
@@ -160,7 +101,7 @@ def ingest_file(
     cmd = [
         sys.executable,
         "-m",
-        "uxcx._ingest_worker",
+        "uxcx.ingest.worker",
         "--src",
         str(src.resolve()),
         "--out",

@@ -1,0 +1,359 @@
+"""Type inference and conversion in DuckDB: parse counts per column, a type, Parquet out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .common import NA_TOKENS, WS, plural, sql_ident, sql_in, sql_str
+from .likert import AGREE5, AGREE7, SATISFACTION5, SEVEN_POINT_ONLY, label_key, label_to_int
+from .result import MAX_KEPT, IngestError
+
+# Columns per statistics query.
+STATS_BATCH = 16
+
+# What a yes/no column may say (compared lower-cased).
+TRUE_TOKENS = ("yes", "true", "y")
+FALSE_TOKENS = ("no", "false", "n")
+
+# RE2 patterns, always used with regexp_full_match on trimmed text.
+NUM_DOT = r"[+-]?((\d+|\d{1,3}(,\d{3})+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+INT_DOT = r"[+-]?(\d+|\d{1,3}(,\d{3})+)"
+NUM_COMMA = r"[+-]?((\d+|\d{1,3}(\.\d{3})+)(,\d*)?|,\d+)"
+INT_COMMA = r"[+-]?(\d+|\d{1,3}(\.\d{3})+)"
+# Numbers that are really codes: leading zeros (ZIP codes, IDs) or too long for a double.
+CODE_LIKE = r"[+-]?0\d+|[+-]?\d{16,}"
+ISO_DATE = r"\d{4}-\d{1,2}-\d{1,2}"
+ISO_TS = r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?"
+TZ_SUFFIX = r".*(Z|[+-]\d{2}(:?\d{2})?)"
+SLASH_DATE = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}"
+SLASH_TS = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}[T ]+\d{1,2}:\d{2}(:\d{2})?\s*([AaPp]\.?[Mm]\.?)?"
+
+ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
+
+
+def _ordinal(k: int) -> str:
+    return ORDINALS[k - 1] if k <= len(ORDINALS) else f"{k}th"
+
+
+@dataclass
+class Column:
+    """One column on its way from the raw relation to the output."""
+
+    source_name: str
+    raw: str  # the staged column's identifier: c0, c1, ...
+    raw_type: str
+    name: str = ""
+    type: str = "VARCHAR"
+    expr: str = ""
+    what: str = ""  # "a number", ... for problem-cell notes
+    drop: bool = False
+    nulls_done: bool = False  # staging already turned NA tokens into nulls
+
+
+def _stats_sql(t: str, decimal_comma: bool) -> list[tuple[str, str]]:
+    # count_if, not count(*) FILTER (...): each FILTER clause costs DuckDB ~1 MB of address
+    # space, which adds up under the worker's memory cap.
+    def count(cond: str) -> str:
+        return f"count_if({cond})"
+
+    # DuckDB evaluates both sides of AND on every row but a CASE branch only on the rows
+    # that reach it; the cheap regex guards the expensive parse this way (30x faster).
+    def guarded(pattern: str, then: str) -> str:
+        return f"count_if(CASE WHEN {full(pattern)} THEN {then} END)"
+
+    def full(pattern: str) -> str:
+        return f"regexp_full_match({t}, '{pattern}')"
+
+    label = label_key(t)
+    items = [
+        ("n", f"count({t})"),
+        ("bool", count(sql_in(f"lower({t})", TRUE_TOKENS + FALSE_TOKENS))),
+        ("code", count(full(CODE_LIKE))),
+        ("dot_num", count(full(NUM_DOT))),
+        ("dot_int", guarded(INT_DOT, _int_ok(t, False))),
+        ("dot_sep", guarded(NUM_DOT, f"contains({t}, ',')")),
+        ("iso_d", guarded(ISO_DATE, f"try_cast({t} AS DATE) IS NOT NULL")),
+        ("iso_t", guarded(ISO_TS, f"try_cast({t} AS TIMESTAMPTZ) IS NOT NULL")),
+        ("iso_tz", guarded(ISO_TS, f"regexp_full_match({t}, '{TZ_SUFFIX}')")),
+        ("agree5", count(sql_in(label, list(AGREE5.labels)))),
+        ("agree7", count(sql_in(label, list(AGREE7.labels)))),
+        ("seven", count(sql_in(label, SEVEN_POINT_ONLY))),
+        ("sat5", count(sql_in(label, list(SATISFACTION5.labels)))),
+    ]
+    for order in ("dmy", "mdy"):
+        parsed = f"{_slash_parse(t, order)} IS NOT NULL"
+        items.append((f"{order}_d", guarded(SLASH_DATE, parsed)))
+        items.append((f"{order}_t", guarded(SLASH_TS, parsed)))
+    if decimal_comma:
+        items += [
+            ("comma_num", count(full(NUM_COMMA))),
+            ("comma_int", guarded(INT_COMMA, _int_ok(t, True))),
+            ("comma_only", guarded(NUM_COMMA, f"NOT {full(NUM_DOT)}")),
+            ("dot_only", guarded(NUM_DOT, f"NOT {full(NUM_COMMA)}")),
+        ]
+    else:
+        items += [(k, "0") for k in ("comma_num", "comma_int", "comma_only", "dot_only")]
+    return items
+
+
+def _clean_number(t: str, decimal_comma: bool) -> str:
+    if decimal_comma:
+        return f"replace(replace({t}, '.', ''), ',', '.')"
+    return f"replace({t}, ',', '')"
+
+
+def _int_ok(t: str, decimal_comma: bool) -> str:
+    return f"try_cast({_clean_number(t, decimal_comma)} AS BIGINT) IS NOT NULL"
+
+
+def _slash_parse(t: str, order: str) -> str:
+    day_month = "%d/%m" if order == "dmy" else "%m/%d"
+    formats = [
+        f"{day_month}/%Y",
+        f"{day_month}/%Y %H:%M",
+        f"{day_month}/%Y %H:%M:%S",
+        f"{day_month}/%Y %I:%M %p",
+        f"{day_month}/%Y %I:%M:%S %p",
+    ]
+    norm = (
+        f"regexp_replace(regexp_replace(regexp_replace({t}, "
+        "'^(\\d{1,2})[./-](\\d{1,2})[./-](\\d{4})[T ]*', '\\1/\\2/\\3 '), "
+        "'\\s*([AaPp])\\.?[Mm]\\.?$', ' \\1M'), '\\s+$', '')"
+    )
+    return f"try_strptime({norm}, [{', '.join(sql_str(f) for f in formats)}])"
+
+
+def _choose(col: Column, s: dict[str, int], decimal_comma: bool, notes: list[str]) -> None:
+    """Pick the column's type from its parse counts and set its conversion expression."""
+    t = f"t_{col.raw}"
+    n = s["n"]
+    if n == 0:
+        return
+    name = col.name
+    candidates: list[tuple[float, int, str]] = []
+
+    # Numbers: the decimal mark is whichever reading more values need.
+    use_comma = decimal_comma and s["comma_only"] > s["dot_only"]
+    num_ok, int_ok = (s["comma_num"], s["comma_int"]) if use_comma else (s["dot_num"], s["dot_int"])
+    if s["code"]:
+        num_ok = 0
+        if (s["dot_num"] + s["comma_num"]) / n >= 0.95:
+            notes.append(
+                f"Kept '{name}' as text because its numbers look like codes "
+                "(leading zeros or very long)."
+            )
+    candidates.append((s["bool"] / n, 0, "bool"))
+    candidates.append((num_ok / n, 1, "num"))
+    order = "mdy" if s["mdy_d"] + s["mdy_t"] > s["dmy_d"] + s["dmy_t"] else "dmy"
+    temporal = s["iso_d"] + s["iso_t"] + s[f"{order}_d"] + s[f"{order}_t"]
+    candidates.append((temporal / n, 2, "time"))
+    agree = AGREE7 if s["seven"] else AGREE5
+    candidates.append((s["agree7" if s["seven"] else "agree5"] / n, 3, "agree"))
+    candidates.append((s["sat5"] / n, 4, "sat"))
+    rate, _, kind = max(candidates, key=lambda c: (c[0], -c[1]))
+    if rate < 0.95:
+        return
+
+    if kind == "bool":
+        col.type = "BOOLEAN"
+        lowered = f"lower({t})"
+        col.expr = (
+            f"CASE WHEN {sql_in(lowered, TRUE_TOKENS)} THEN true "
+            f"WHEN {sql_in(lowered, FALSE_TOKENS)} THEN false END"
+        )
+        col.what = "a yes/no value"
+    elif kind == "num":
+        col.type = "BIGINT" if int_ok == num_ok else "DOUBLE"
+        pattern = NUM_COMMA if use_comma else NUM_DOT
+        col.expr = (
+            f"CASE WHEN regexp_full_match({t}, '{pattern}') "
+            f"THEN try_cast({_clean_number(t, use_comma)} AS {col.type}) END"
+        )
+        col.what = "a number"
+        if use_comma and s["comma_only"]:
+            notes.append(f"Read decimal commas in '{name}' as decimals.")
+        elif not use_comma and s["dot_sep"]:
+            notes.append(f"Read commas in '{name}' as thousands separators.")
+    elif kind == "time":
+        date_only = s["iso_t"] + s[f"{order}_t"] == 0
+        col.type = "DATE" if date_only else "TIMESTAMP"
+        col.expr = (
+            f"CASE WHEN regexp_full_match({t}, '{ISO_DATE}') THEN try_cast({t} AS DATE)::TIMESTAMP"
+            f" WHEN regexp_full_match({t}, '{ISO_TS}') THEN try_cast({t} AS TIMESTAMPTZ)::TIMESTAMP"
+            f" WHEN regexp_full_match({t}, '{SLASH_DATE}') OR regexp_full_match({t}, '{SLASH_TS}')"
+            f" THEN {_slash_parse(t, order)} END"
+        )
+        if date_only:
+            col.expr = f"CAST({col.expr} AS DATE)"
+        col.what = "a date" if date_only else "a date and time"
+        if s[f"{order}_d"] + s[f"{order}_t"]:
+            other = "dmy" if order == "mdy" else "mdy"
+            readable = "day/month/year" if order == "dmy" else "month/day/year"
+            if s[f"{other}_d"] + s[f"{other}_t"] >= s[f"{order}_d"] + s[f"{order}_t"]:
+                notes.append(
+                    f"Read dates in '{name}' as {readable}; no day above 12 showed which "
+                    "comes first."
+                )
+            else:
+                notes.append(f"Read dates in '{name}' as {readable}.")
+        if s["iso_tz"]:
+            notes.append(f"Converted times with a time-zone offset in '{name}' to UTC.")
+    else:
+        scale = agree if kind == "agree" else SATISFACTION5
+        col.type = "BIGINT"
+        col.expr = label_to_int(t, scale)
+        col.what = f"one of the {scale.kind} labels"
+        notes.append(
+            f"Converted {scale.kind} labels in '{name}' ({scale.low} … {scale.high}) "
+            f"to 1–{scale.points}."
+        )
+
+
+def final_names(sources: list[str], notes: list[str]) -> list[str]:
+    """Trim names, name the unnamed, and number repeats: Score, Score_2 (case-insensitively)."""
+    bases = []
+    for i, source in enumerate(sources):
+        base = " ".join(source.split()) or f"column_{i + 1}"
+        bases.append(base)
+    taken = {b.lower() for b in bases}
+    seen: dict[str, int] = {}
+    names = []
+    for base in bases:
+        key = base.lower()
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 1:
+            names.append(base)
+            continue
+        k = seen[key]
+        candidate = f"{base}_{k}"
+        while candidate.lower() in taken:
+            k += 1
+            candidate = f"{base}_{k}"
+        taken.add(candidate.lower())
+        names.append(candidate)
+        notes.append(f"Renamed the {_ordinal(seen[key])} '{base}' column to '{candidate}'.")
+    return names
+
+
+def finish(
+    con: Any,
+    source_sql: str,
+    columns: list[Column],
+    out: Path,
+    *,
+    decimal_comma: bool,
+    notes: list[str],
+) -> tuple[int, list[dict], list[dict], int]:
+    """Infer types, convert and write Parquet; return rows, columns, cell issues, issue count."""
+
+    def relation(cols: list[Column]) -> str:
+        # Per query, only the columns it uses: binding a view of every column costs ~25 ms
+        # per column per query on wide survey exports.
+        inner = []
+        outer = []
+        for col in cols:
+            if col.raw_type == "VARCHAR" and col.nulls_done:
+                inner.append(f"{col.raw} AS s_{col.raw}")
+                outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
+            elif col.raw_type == "VARCHAR":
+                trimmed = f"trim({col.raw}, {sql_str(WS)})"
+                inner.append(
+                    f"CASE WHEN {sql_in(f'lower({trimmed})', NA_TOKENS)} THEN NULL "
+                    f"ELSE {col.raw} END AS s_{col.raw}"
+                )
+                outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
+            else:
+                inner.append(f"{col.raw} AS s_{col.raw}")
+                outer.append(f"s_{col.raw}")
+        return (
+            f"(SELECT __line, {', '.join(outer)} "
+            f"FROM (SELECT __line, {', '.join(inner)} FROM {source_sql}))"
+        )
+
+    text_cols = [c for c in columns if c.raw_type == "VARCHAR"]
+    stats: dict[str, dict[str, int]] = {}
+    # A few columns per query keeps each query's plan small on very wide files.
+    for first in range(0, len(text_cols), STATS_BATCH):
+        batch = text_cols[first : first + STATS_BATCH]
+        keys: list[tuple[Column, str]] = []
+        aggs = []
+        for col in batch:
+            for key, sql in _stats_sql(f"t_{col.raw}", decimal_comma):
+                keys.append((col, key))
+                aggs.append(sql)
+        values = con.execute(f"SELECT {', '.join(aggs)} FROM {relation(batch)}").fetchall()[0]
+        for (col, key), value in zip(keys, values, strict=True):
+            stats.setdefault(col.raw, {})[key] = int(value or 0)
+    if text_cols:
+        for col in text_cols:
+            s = stats[col.raw]
+            if s["n"] == 0 and not col.source_name.strip(WS):
+                col.drop = True
+                continue
+            _choose(col, s, decimal_comma, notes)
+
+    kept = [c for c in columns if not c.drop]
+    # Naming notes go right after the "Read as ..." note, before the per-column ones.
+    naming = []
+    dropped = len(columns) - len(kept)
+    if dropped:
+        naming.append(f"Dropped {plural(dropped, 'empty column')} without a name.")
+    for position, col in enumerate(columns, start=1):
+        if not col.drop and not col.source_name.strip(WS):
+            naming.append(f"Named the unnamed column {position} '{col.name}'.")
+    notes[1:1] = naming
+    if not kept:
+        raise IngestError("The file has a header row but every column is empty.")
+
+    issues: list[dict] = []
+    issue_count = 0
+    checked = [c for c in kept if c.expr]
+    # Plain scans and ungrouped aggregates only: GROUP BY, ORDER BY and window operators make
+    # DuckDB reserve hundreds of MB up front, which the worker's memory cap cannot afford.
+    failed = {c.raw: f"(t_{c.raw} IS NOT NULL AND ({c.expr}) IS NULL)" for c in checked}
+    per_col: dict[str, int] = {}
+    for first in range(0, len(checked), STATS_BATCH):
+        batch = checked[first : first + STATS_BATCH]
+        counts = con.execute(
+            f"SELECT {', '.join(f'count_if({failed[c.raw]})' for c in batch)} "
+            f"FROM {relation(batch)}"
+        ).fetchall()[0]
+        per_col.update({c.raw: int(n or 0) for c, n in zip(batch, counts, strict=True)})
+    bad = [c for c in checked if per_col[c.raw]]
+    issue_count = sum(per_col.values())
+    if bad:
+        flagged = ", ".join(f"CASE WHEN {failed[c.raw]} THEN s_{c.raw} END" for c in bad)
+        any_bad = " OR ".join(failed[c.raw] for c in bad)
+        # Rows come back in file order (insertion order is preserved), so no ORDER BY.
+        rows = con.execute(
+            f"SELECT __line, {flagged} FROM {relation(bad)} WHERE {any_bad} LIMIT {MAX_KEPT}"
+        ).fetchall()
+        for line, *values in rows:
+            for col, value in zip(bad, values, strict=True):
+                if value is not None and len(issues) < MAX_KEPT:
+                    issues.append(
+                        {
+                            "line": int(line),
+                            "column": col.name,
+                            "value": str(value),
+                            "reason": f"Not {col.what}; left empty.",
+                        }
+                    )
+        for col in bad:
+            count = per_col[col.raw]
+            notes.append(
+                f"Left {plural(count, 'value')} in '{col.name}' empty because "
+                f"{'it' if count == 1 else 'they'} could not be read as {col.what}."
+            )
+
+    select = ", ".join(f"{c.expr or ('s_' + c.raw)} AS {sql_ident(c.name)}" for c in kept)
+    query = f"SELECT {select} FROM {relation(kept)}"
+    described = con.execute(f"DESCRIBE {query}").fetchall()
+    out_columns = [
+        {"name": c.name, "source_name": c.source_name, "type": str(d[1])}
+        for c, d in zip(kept, described, strict=True)
+    ]
+    written = con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet)").fetchall()
+    return int(written[0][0]), out_columns, issues, issue_count

@@ -1,0 +1,225 @@
+"""Format, encoding and dialect detection for an upload, before any row is staged."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .common import WS, is_blank
+from .result import IngestError
+
+# How much of the file the encoding and delimiter guesses look at.
+SAMPLE_BYTES = 1 << 16
+# Excel's first line naming the delimiter, e.g. "sep=;".
+SEP_LINE = re.compile(r"sep=([,;\t|])")
+
+# How the notes name a delimiter and an encoding ("Read as comma-separated text in ...").
+DELIMITER_NAMES = {
+    ",": "comma-separated",
+    ";": "semicolon-separated",
+    "\t": "tab-separated",
+    "|": "pipe-separated (|)",
+}
+ENCODING_NAMES = {
+    "utf-8": "UTF-8 encoding",
+    "utf-8-sig": "UTF-8 encoding with a byte-order mark",
+    "utf-16": "UTF-16 encoding",
+    "cp1252": "Windows-1252 encoding",
+    "latin-1": "Latin-1 encoding",
+}
+
+
+def detect_format(src: Path) -> str:
+    """Return "parquet", "xlsx" or "text" from the file's content, or raise IngestError."""
+    size = src.stat().st_size
+    if size == 0:
+        raise IngestError("The file is empty.")
+    with open(src, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(src) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            raise IngestError(
+                "This file looks like a ZIP archive or Excel workbook but is damaged, "
+                "so uxcx could not open it."
+            ) from None
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        raise IngestError(
+            "This file is a ZIP archive or an office document other than an Excel workbook, "
+            "not a CSV, TSV, Excel or Parquet file."
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise IngestError(
+            "This looks like an old-style (.xls) or password-protected Excel workbook; "
+            "save it as .xlsx or CSV without a password and upload that."
+        )
+    return "text"
+
+
+def _looks_binary(sample: bytes) -> bool:
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 26, 27))
+    return controls > max(2, len(sample) // 100)
+
+
+def detect_encoding(src: Path) -> str:
+    """Pick the text encoding: BOM first, then strict UTF-8, then Windows-1252, then Latin-1."""
+    with open(src, "rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = sample.decode("utf-16", errors="ignore")
+        if not text.strip() or _looks_binary(text.encode("utf-8")):
+            raise _binary_error() if text.strip() else IngestError("The file is empty.")
+        return "utf-16"
+    else:
+        encoding = ""
+    if _looks_binary(sample):
+        raise _binary_error()
+    if encoding:
+        return encoding
+    if _decodes(src, "utf-8"):
+        return "utf-8"
+    high = sum(1 for b in sample if b >= 0x80)
+    # Western text in a legacy code page has a few accented letters, not a third of the bytes.
+    if high > len(sample) * 0.3:
+        raise _binary_error()
+    return "cp1252" if _decodes(src, "cp1252") else "latin-1"
+
+
+def _binary_error() -> IngestError:
+    return IngestError(
+        "This file is not a CSV, TSV, Excel or Parquet file (it looks like binary data)."
+    )
+
+
+def _decodes(src: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(src, "rb") as f:
+            while chunk := f.read(1 << 20):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@dataclass
+class Dialect:
+    """How a text file is laid out."""
+
+    encoding: str
+    delimiter: str
+    qualtrics: bool = False
+    preamble: int = 0  # non-blank records above the header (titles, Excel's "sep=;" line)
+    sep_line: bool = False
+
+
+def sniff(src: Path, encoding: str) -> Dialect:
+    """Choose the delimiter by which one splits the first records most consistently."""
+    with open(src, "rb") as f:
+        raw = f.read(SAMPLE_BYTES)
+        more = bool(f.read(1))
+    text = raw.decode(encoding, errors="ignore")
+    if more and "\n" in text:
+        text = text[: text.rindex("\n") + 1]
+    stripped = text.lstrip("\ufeff" + WS)
+    if not stripped:
+        raise IngestError("The file is empty.")
+    _refuse_documents(stripped)
+
+    first_line = stripped.splitlines()[0].strip().strip('"')
+    forced = SEP_LINE.fullmatch(first_line)
+    candidates = (forced.group(1),) if forced else ("\t", ";", ",", "|")
+    best: tuple[tuple[float, ...], str, list[list[str]]] | None = None
+    for delim in candidates:
+        records = _sample_records(text, delim)[1 if forced else 0 :]
+        if not records:
+            continue
+        widths = [len(r) for r in records]
+        # The most common width (ties: the wider) is the table's; the header usually has it.
+        width = max(set(widths), key=lambda w: (widths.count(w), w))
+        same = widths.count(width) / len(widths)
+        score = (1.0 if width > 1 else 0.0, same, float(width))
+        if best is None or score > best[0]:
+            best = (score, delim, records)
+    if best is None:
+        raise IngestError("The file is empty.")
+    (multi, consistency, width), delim, records = best
+    if multi and consistency < 0.5 and len(records) >= 5:
+        raise _not_a_table()
+    # Title lines above the header: narrower than the table, with at most one filled cell.
+    preamble = 0
+    for record in records[:10]:
+        if len(record) == width or sum(bool(c.strip(WS)) for c in record) > 1:
+            break
+        preamble += 1
+    if preamble == len(records) or preamble == 10:
+        preamble = 0
+    if not multi and len(records[preamble][0]) > 200:
+        raise _not_a_table()
+    third = records[preamble + 2] if len(records) > preamble + 2 else []
+    qualtrics = bool(third) and sum(c.strip().startswith('{"ImportId"') for c in third) >= max(
+        1, sum(bool(c.strip()) for c in third) // 2
+    )
+    return Dialect(
+        encoding=encoding,
+        delimiter=delim,
+        qualtrics=qualtrics,
+        preamble=preamble + bool(forced),
+        sep_line=bool(forced),
+    )
+
+
+def _sample_records(text: str, delim: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
+    records: list[list[str]] = []
+    try:
+        for row in reader:
+            if not is_blank(row):
+                records.append(row)
+            if len(records) >= 100:
+                break
+    except csv.Error:
+        pass
+    return records
+
+
+def _not_a_table() -> IngestError:
+    return IngestError(
+        "This file does not look like a table: uxcx could not find columns separated by "
+        "commas, semicolons, tabs or |."
+    )
+
+
+def _refuse_documents(text: str) -> None:
+    lowered = text[:200].lower()
+    if text.startswith("{\\rtf"):
+        kind = "a rich-text (RTF) document"
+    elif text.startswith("<") and any(
+        tag in lowered for tag in ("<html", "<!doctype", "<?xml", "<table", "<svg", "<head")
+    ):
+        kind = "a web page or XML document"
+    elif text[0] in "[{" and text[1:].lstrip()[:1] in ('"', "{", "[", "}", "]"):
+        kind = "JSON"
+    elif text.startswith("%PDF"):
+        kind = "a PDF document"
+    else:
+        return
+    raise IngestError(
+        f"This file is not a table: it looks like {kind}, and uxcx reads CSV, TSV, Excel or "
+        "Parquet files."
+    )

@@ -1,0 +1,201 @@
+"""Worker process that turns one untrusted upload into Parquet; started by ingest.supervisor.
+
+Run as ``python -m uxcx.ingest.worker --src F --out O --result R --work-dir W --memory-mb M
+--max-expanded-mb X``. It caps its own address space before importing DuckDB or pyarrow, parses
+the file, writes Parquet to ``--out`` and a JSON verdict to ``--result``.
+
+Text files are parsed by Python's ``csv`` module (not DuckDB's sniffer) so that every rejected
+row, blank row and problem cell can be reported with its physical line number; the rows are
+staged as all-VARCHAR Parquet, and DuckDB infers and converts types in SQL. Large UTF-8 files
+with a plain layout are staged by DuckDB's own CSV reader instead (``stage_fast``) when it
+can prove every record is one line and nothing would be rejected; otherwise the Python reader
+(``stage_text``) runs as before.
+
+Every module this one imports keeps DuckDB, pyarrow and openpyxl imports inside functions, so
+nothing large is loaded before ``main`` has capped the address space.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import traceback
+from pathlib import Path
+
+from .common import connect, sql_str
+from .infer import Column, final_names, finish
+from .parquet import check_expanded_size, parquet_columns
+from .result import IngestError, IngestResult, memory_message
+from .sniff import detect_encoding, detect_format, sniff
+from .stage_fast import fast_path_fits, stage_text_fast
+from .stage_text import Staged, stage_text
+from .xlsx import stage_xlsx
+
+# What the user reads when the worker hits a bug (the traceback goes to the server's log).
+GENERIC_FAILURE = (
+    "uxcx could not read this file because of an unexpected problem in the file reader."
+)
+
+
+def convert(
+    src: Path,
+    out: Path,
+    *,
+    work_dir: Path,
+    max_expanded_mb: int = 2048,
+    duckdb_memory_mb: int = 512,
+    fast: bool = True,
+) -> IngestResult:
+    """Parse `src` into Parquet at `out` in this process (the worker calls it under its caps).
+
+    ``fast=False`` always reads text with the row-by-row Python reader (tests compare the two).
+    """
+    src = Path(src)
+    out = Path(out)
+    work_dir = Path(work_dir)
+    fmt = detect_format(src)
+    notes: list[str] = []
+    stage_path = work_dir / "stage.parquet"
+    staged: Staged | None = None
+    decimal_comma = False
+    if fmt == "text":
+        encoding = detect_encoding(src)
+        dialect = sniff(src, encoding)
+        if fast and fast_path_fits(src, dialect):
+            staged = stage_text_fast(src, dialect, stage_path, work_dir, duckdb_memory_mb)
+        if staged is None:
+            staged = stage_text(src, dialect, stage_path)
+        source_format = "tsv" if dialect.delimiter == "\t" else "csv"
+        decimal_comma = dialect.delimiter != ","
+    elif fmt == "xlsx":
+        staged = stage_xlsx(src, stage_path, max_expanded_mb)
+        source_format = "xlsx"
+    else:
+        source_format = "parquet"
+        check_expanded_size(src, max_expanded_mb)
+
+    allowed = [out] if staged else [src, out]
+    con = connect(work_dir, duckdb_memory_mb, allowed)
+    try:
+        if staged is not None:
+            notes.extend(staged.notes)
+            source_sql = f"read_parquet({sql_str(str(stage_path))})"
+            if staged.line_offset is not None:
+                numbered = f"read_parquet({sql_str(str(stage_path))}, file_row_number = true)"
+                source_sql = (
+                    f"(SELECT file_row_number + {staged.line_offset} AS __line, * FROM {numbered})"
+                )
+            names = final_names(staged.headers, notes)
+            columns = [
+                Column(h, raw=f"c{i}", raw_type="VARCHAR", name=names[i], nulls_done=True)
+                for i, h in enumerate(staged.headers)
+            ]
+        else:
+            columns, source_sql = parquet_columns(con, src, notes)
+        try:
+            rows, out_columns, issues, issue_count = finish(
+                con, source_sql, columns, out, decimal_comma=decimal_comma, notes=notes
+            )
+        except Exception as exc:
+            # A Parquet file can lie in ways the footer check cannot see; say so plainly.
+            if staged is not None or is_memory_error(exc) or isinstance(exc, IngestError):
+                raise
+            raise IngestError(
+                "This Parquet file is damaged or uses a feature uxcx cannot read, so uxcx "
+                "could not read it."
+            ) from exc
+    finally:
+        con.close()
+    if staged is not None and staged.labels:
+        # Keep the question text next to the short export name (Q1, Q2_1 …): role detection
+        # reads "How likely are you to recommend…" there.
+        by_source = dict(zip(staged.headers, staged.labels, strict=False))
+        for c in out_columns:
+            label = (by_source.get(c["source_name"]) or "").strip()
+            if label and label != c["source_name"]:
+                c["label"] = label
+    return IngestResult(
+        parquet_path=out,
+        rows=rows,
+        rejected_rows=staged.rejected_rows if staged else 0,
+        rejects=staged.rejects if staged else [],
+        blank_rows=staged.blank_rows if staged else 0,
+        columns=out_columns,
+        cell_issues=issues,
+        cell_issue_count=issue_count,
+        notes=notes,
+        source_format=source_format,
+    )
+
+
+def is_memory_error(exc: BaseException) -> bool:
+    """Whether an exception means the memory cap was hit (Python, DuckDB or the loader)."""
+    if isinstance(exc, MemoryError) or "OutOfMemory" in type(exc).__name__:
+        return True
+    text = str(exc)
+    # A shared library that cannot be mapped under RLIMIT_AS fails as an ImportError.
+    markers = ("Out of Memory", "failed to map segment", "Cannot allocate memory", "bad_alloc")
+    return any(m in text for m in markers)
+
+
+def _cap_memory(memory_mb: int) -> None:
+    limit = memory_mb * 1024 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _duckdb_memory_mb(memory_mb: int) -> int:
+    # Python, pyarrow and DuckDB's own code take ~500 MB of address space before any data;
+    # DuckDB's buffer pool gets about half of the rest and spills to disk beyond that.
+    return max(64, (memory_mb - 500) // 2)
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ingest job as described by the command line; always exit 0 after writing JSON."""
+    parser = argparse.ArgumentParser(prog="python -m uxcx.ingest.worker")
+    parser.add_argument("--src", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--result", required=True, type=Path)
+    parser.add_argument("--work-dir", required=True, type=Path)
+    parser.add_argument("--memory-mb", type=int, default=2048)
+    parser.add_argument("--max-expanded-mb", type=int, default=2048)
+    args = parser.parse_args(argv)
+    _cap_memory(args.memory_mb)
+    try:
+        result = convert(
+            args.src,
+            args.out,
+            work_dir=args.work_dir,
+            max_expanded_mb=args.max_expanded_mb,
+            duckdb_memory_mb=_duckdb_memory_mb(args.memory_mb),
+            # UXCX_INGEST_FAST=0 turns DuckDB's reader off (for comparisons and emergencies).
+            fast=os.environ.get("UXCX_INGEST_FAST", "1") != "0",
+        )
+        payload: dict = {"ok": True, "result": result.to_dict()}
+    except IngestError as exc:
+        payload = {"ok": False, "error": str(exc)}
+    except Exception as exc:
+        if is_memory_error(exc):
+            payload = {"ok": False, "error": memory_message(args.memory_mb)}
+        else:
+            traceback.print_exc()
+            payload = {"ok": False, "error": GENERIC_FAILURE}
+    except MemoryError:
+        payload = {"ok": False, "error": memory_message(args.memory_mb)}
+    _write_json(args.result, payload)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
