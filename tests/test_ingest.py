@@ -834,3 +834,10 @@ def test_round_trip(
             assert all(math.isclose(g, w) for g, w in zip(got, want, strict=True) if w is not None)
         else:
             assert data[name] == want, (kind, data[name], want)
+
+
+def test_one_column_of_values_ending_in_a_semicolon_stays_one_column(tmp_path):
+    # Found by the round-trip property: ";" only at the end of values is not a delimiter.
+    r = run(tmp_path, "Q0 é\nv;\nv;\n".encode())
+    assert r.rows == 2 and [c["name"] for c in r.columns] == ["Q0 é"]
+    assert columns(r)["Q0 é"] == ["v;", "v;"]

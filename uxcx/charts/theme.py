@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 import pyarrow as pa
 
+from ..kinds import kind_of
 from ..metrics import METRIC_BY_ID, Metric
 
 # ---- palette -----------------------------------------------------------------------------
@@ -104,23 +105,6 @@ def uxcx_theme() -> alt.theme.ThemeConfig:
 
 
 # ---- helpers -----------------------------------------------------------------------------
-# Axis titles say the unit (or the scale when the unit is implicit).
-_AXIS_TITLES = {
-    "sus": "SUS score (0–100)",
-    "task_success_rate": "Task success (%)",
-    "time_on_task": "Time on task (s, geometric mean)",
-    "error_rate": "Attempts with errors (%)",
-    "product_nps": "Product NPS (−100 … +100)",
-    "app_rating": "App rating (1–5 stars)",
-    "bounce_rate": "Bounce rate (%)",
-    "conversion_rate": "Conversion (%)",
-    "nps": "NPS (−100 … +100)",
-    "csat": "CSAT (% answering 4–5)",
-    "ces": "CES (mean, 1–7)",
-    "churn_rate": "Churn (% of customers)",
-    "retention_rate": "Retention (% of customers)",
-    "clv": "CLV (mean, file currency)",
-}
 _GRAIN_TITLES = {
     "day": "Day",
     "week": "Week",
@@ -139,8 +123,9 @@ _GRAIN_TICKS = {
 def axis_title(metric_id: str) -> str:
     """The y-axis title of a metric, with its unit."""
     m = METRIC_BY_ID[metric_id]
-    if metric_id in _AXIS_TITLES:
-        return _AXIS_TITLES[metric_id]
+    # The registry's title says the unit or the scale when the unit is implicit.
+    if m.axis_title:
+        return m.axis_title
     return f"{m.label} ({m.unit})" if m.unit else m.label
 
 
@@ -151,7 +136,7 @@ def family_color(metric_id: str) -> str:
 
 def _fmt(metric: Metric) -> str:
     """d3 number format for a metric's tooltips."""
-    sign = "+" if metric.kind == "nps" else ""
+    sign = "+" if kind_of(metric).signed else ""
     return f"{sign},.{metric.decimals}f"
 
 
@@ -188,7 +173,7 @@ def _with_ci_text(df: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     def fmt(x: float) -> str:
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "–"
-        return f"{x:+,.{d}f}" if metric.kind == "nps" else f"{x:,.{d}f}"
+        return f"{x:+,.{d}f}" if kind_of(metric).signed else f"{x:,.{d}f}"
 
     if {"ci_low", "ci_high"} <= set(df.columns):
         df["ci"] = [f"{fmt(lo)} … {fmt(hi)}" for lo, hi in zip(df.ci_low, df.ci_high, strict=True)]

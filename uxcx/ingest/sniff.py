@@ -153,7 +153,12 @@ def sniff(src: Path, encoding: str) -> Dialect:
         # The most common width (ties: the wider) is the table's; the header usually has it.
         width = max(set(widths), key=lambda w: (widths.count(w), w))
         same = widths.count(width) / len(widths)
-        score = (1.0 if width > 1 else 0.0, same, float(width))
+        # A header below title lines names every column; when the first full-width record needs
+        # a title above it and has an empty name, the delimiter only splits off trailing
+        # characters of values (a one-column file of "v;" answers is not two columns).
+        start = widths.index(width)
+        named = start == 0 or all(c.strip(WS) for c in records[start])
+        score = (1.0 if width > 1 and named else 0.0, same, float(width))
         if best is None or score > best[0]:
             best = (score, delim, records)
     if best is None:
