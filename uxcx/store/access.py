@@ -13,21 +13,29 @@ from typing import Literal
 
 from ..engines import Engine
 from ..sql import TableInfo
+from .shares import Link, Shares
 from .workspace import Dataset, DatasetNotFound, Workspace
 
 Capability = Literal["owner", "viewer"]
+RefusalReason = Literal["not_found", "invalid_link", "password_required", "wrong_password", "wait"]
 
 NOT_AVAILABLE = (
     "This link points to a dataset that is not on this server (it may have been deleted or the "
     "link is incomplete). Upload the files again or use the sample data."
 )
+LINK_INVALID = "This link is not valid any more. Ask the person who shared it for a new one."
+PASSWORD_REQUIRED = "This link is protected. Enter the password you were given."
+WRONG_PASSWORD = "Wrong password."
+WAIT = "Too many wrong passwords. Wait a few minutes, then try again."
 
 
 @dataclass(frozen=True)
 class Request:
-    """What a visitor presents: the dataset id of an owner link."""
+    """What a visitor presents: an owner link's dataset id, or a viewer link's token (+ password)."""
 
-    dataset_id: str
+    dataset_id: str | None = None
+    share_token: str | None = None
+    password: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Handle:
     dataset: Dataset
     engine: Engine
     capability: Capability = "owner"
+    link: Link | None = None  # the viewer link that opened it (its page and filters)
 
     @property
     def can_edit(self) -> bool:
@@ -53,13 +62,38 @@ class Refusal:
     """Why a request was not granted, as one calm sentence for the visitor."""
 
     message: str
+    reason: RefusalReason = "not_found"
 
 
 def open_dataset(ws: Workspace, request: Request) -> Handle | Refusal:
     """Grant access to the dataset a request names, or refuse without saying whether it exists."""
+    if request.share_token is not None:
+        return _open_link(ws, request.share_token, request.password)
     try:
-        ds = ws.open(request.dataset_id)
+        ds = ws.open(request.dataset_id or "")
     except DatasetNotFound:
         return Refusal(NOT_AVAILABLE)
     # The 128-bit dataset id is the owner's key while sign-in is not configured.
     return Handle(ds, ws.engine, "owner")
+
+
+def _open_link(ws: Workspace, token: str, password: str | None) -> Handle | Refusal:
+    shares = Shares(ws.root)
+    link = shares.lookup(token)
+    if link is None:
+        return Refusal(LINK_INVALID, "invalid_link")
+    if link.has_password:
+        if not password:
+            return Refusal(PASSWORD_REQUIRED, "password_required")
+        ok = shares.check_password(link, password)
+        if ok is None:
+            return Refusal(WAIT, "wait")
+        if not ok:
+            return Refusal(WRONG_PASSWORD, "wrong_password")
+    try:
+        ds = ws.open(link.dataset_id)
+    except DatasetNotFound:
+        # A link to a deleted dataset reads like any other dead link.
+        return Refusal(LINK_INVALID, "invalid_link")
+    shares.touch(link)
+    return Handle(ds, ws.engine, "viewer", link)

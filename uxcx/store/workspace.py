@@ -67,6 +67,7 @@ class Dataset:
     tables: list[TableEntry]
     root: Path
     fingerprint: str = ""
+    owner: str = ""  # who uploaded it, when sign-in is configured (their e-mail or subject)
 
     def table(self, name: str) -> TableEntry:
         """The table with this name."""
@@ -105,6 +106,7 @@ class Dataset:
             "name": self.name,
             "created": self.created,
             "fingerprint": self.fingerprint,
+            "owner": self.owner,
             "tables": [asdict(t) for t in self.tables],
         }
 
@@ -126,6 +128,7 @@ class Workspace:
         dataset_id: str | None = None,
         progress: Progress | None = None,
         fingerprint: str = "",
+        owner: str = "",
     ) -> Dataset:
         """Ingest files into a new dataset; raises IngestError naming the file that failed."""
         if not files:
@@ -180,6 +183,7 @@ class Workspace:
                 tables=tables,
                 root=final,
                 fingerprint=fingerprint,
+                owner=owner,
             )
             _write_json(tmp / MANIFEST, ds.to_manifest())
             if final.exists():
@@ -270,16 +274,62 @@ class Workspace:
         d = self._dir(dataset_id)
         try:
             m = json.loads((d / MANIFEST).read_text())
-        except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+            return Dataset(
+                id=m["id"],
+                name=m["name"],
+                created=m["created"],
+                fingerprint=m.get("fingerprint", ""),
+                owner=m.get("owner", ""),
+                tables=[TableEntry(**t) for t in m["tables"]],
+                root=d,
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            # Missing or corrupted manifest: this dataset is unavailable, the others work.
             raise DatasetNotFound(dataset_id) from None
-        return Dataset(
-            id=m["id"],
-            name=m["name"],
-            created=m["created"],
-            fingerprint=m.get("fingerprint", ""),
-            tables=[TableEntry(**t) for t in m["tables"]],
-            root=d,
-        )
+
+    def datasets(self, owner: str | None = None) -> list[Dataset]:
+        """Every readable dataset (of one owner), newest first: for operators and "My datasets"."""
+        out = []
+        for d in self.root.iterdir():
+            if d.name.startswith(".") or not (d / MANIFEST).is_file():
+                continue
+            try:
+                ds = self.open(d.name)
+            except DatasetNotFound:
+                continue
+            if owner is None or ds.owner == owner:
+                out.append(ds)
+        return sorted(out, key=lambda ds: ds.created, reverse=True)
+
+    def rename(self, dataset: Dataset, name: str) -> Dataset:
+        """Give a dataset a new display name."""
+        dataset.name = name.strip() or dataset.name
+        _write_json(dataset.root / MANIFEST, dataset.to_manifest())
+        return dataset
+
+    def delete(self, dataset_id: str) -> None:
+        """Delete a dataset and every link to it (moved aside first, so it vanishes at once)."""
+        from .shares import Shares
+
+        d = self._dir(dataset_id)
+        if not (d / MANIFEST).exists():
+            raise DatasetNotFound(dataset_id)
+        trash = self.root / f".trash-{dataset_id}-{secrets.token_hex(4)}"
+        os.replace(d, trash)
+        Shares(self.root).delete_dataset(dataset_id)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def remove_leftovers(self, older_than_s: float = 3600.0) -> int:
+        """Delete half-built datasets a crash left behind (only old ones: others may be building)."""
+        import time
+
+        n = 0
+        for d in self.root.iterdir():
+            old = time.time() - d.stat().st_mtime > older_than_s
+            if d.name.startswith((".tmp-", ".trash-")) and d.is_dir() and old:
+                shutil.rmtree(d, ignore_errors=True)
+                n += 1
+        return n
 
     def exists(self, dataset_id: str) -> bool:
         """True when a dataset with this id is on disk."""
