@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from uxcx import cli
-from uxcx.correlate_cmd import add_parser, format_table
+from uxcx.cli.correlate import add_parser, format_table
 from uxcx.ingest import IngestError
 from uxcx.retention import analyse
 from uxcx.store import SAMPLE_DIR, Workspace

@@ -5,19 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
-import tempfile
-from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING
 
-from .cli import UsageError, load
-from .retention import OUTCOMES, UX_MEASURES, RetentionAnalysis, RetentionError, analyse
-from .store import Workspace
+from .common import UsageError, add_map_argument, load
 
+if TYPE_CHECKING:
+    from ..retention import RetentionAnalysis
+
+# {ux_measures} and {outcomes} are filled in by _HelpFormatter.
 HELP_UX = (
-    f"the UX measure: {', '.join(UX_MEASURES)}, another UX metric id, a role such as sus_score, "
+    "the UX measure: {ux_measures}, another UX metric id, a role such as sus_score, "
     "product_nps_score or app_rating, or the name of a numeric column"
 )
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    # The names live in the analysis module (pandas, scipy): importing it only when help is
+    # printed keeps building the parser, and so every command's start-up, cheap.
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        from ..retention import OUTCOMES, UX_MEASURES
+
+        text = super()._get_help_string(action)
+        names = {"ux_measures": ", ".join(UX_MEASURES), "outcomes": " | ".join(OUTCOMES)}
+        return text.format_map(names) if text else text
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -25,36 +35,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "correlate",
         help="how a UX score relates to churn, retention or tenure (customer or group level)",
+        formatter_class=_HelpFormatter,
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="CSV, TSV, Parquet or XLSX files")
     p.add_argument("--ux", required=True, metavar="MEASURE", help=HELP_UX)
-    p.add_argument("--outcome", required=True, metavar="OUTCOME", help=" | ".join(OUTCOMES))
-    p.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
-                   help="give COLUMN the ROLE (overrides detection; repeatable)")  # fmt: skip
+    p.add_argument("--outcome", required=True, metavar="OUTCOME", help="{outcomes}")
+    add_map_argument(p)
     p.add_argument("--format", default="table", metavar="json|table", help="output format")
 
-    # argparse prints the usage block before its error; the contract is one line on stderr.
-    def one_line_error(message: str) -> NoReturn:
-        print(f"uxcx correlate: {message}", file=sys.stderr)
-        sys.exit(2)
-
-    p.error = one_line_error  # type: ignore[method-assign]
     p.set_defaults(func=cmd_correlate)
 
 
 def cmd_correlate(args: argparse.Namespace) -> int:
     """uxcx correlate: ingest the files, run the UX ↔ retention analysis, print it."""
+    # Imported here: the analysis pulls in pandas and scipy, most of the start-up time.
+    from ..retention import OUTCOMES, analyse
+
     if args.outcome not in OUTCOMES:
         raise UsageError(f"--outcome must be one of {', '.join(OUTCOMES)}, got '{args.outcome}'.")
     if args.format not in ("json", "table"):
         raise UsageError(f"--format must be json or table, got '{args.format}'.")
-    with tempfile.TemporaryDirectory(prefix="uxcx-") as tmp:
-        ws = Workspace(Path(tmp))
-        ds = load(ws, args.files, args.map)
-        try:
-            result = analyse(ws.engine, ds.table_infos(ws.engine), args.ux, args.outcome)
-        except RetentionError as e:
-            raise UsageError(str(e)) from None
+    with load(args.files, args.map) as (ws, ds):
+        result = analyse(ws.engine, ds.table_infos(ws.engine), args.ux, args.outcome)
         if args.format == "json":
             print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         else:

@@ -1,0 +1,89 @@
+"""`uxcx metrics`: every computable metric with n and 95% CI, as JSON or a table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from typing import TYPE_CHECKING
+
+from ..metrics import METRIC_BY_ID
+from .common import UsageError, add_map_argument, load
+
+if TYPE_CHECKING:
+    from ..compute import MetricResult
+    from ..sql import Missing
+    from ..store import Dataset
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register `metrics` on the `uxcx` command's subparsers."""
+    # "%%": argparse %-formats help texts.
+    m = subparsers.add_parser(
+        "metrics", help="UX and CX metrics with n and 95%% confidence intervals"
+    )
+    m.add_argument("files", nargs="+", metavar="FILE", help="CSV, TSV, Parquet or XLSX files")
+    add_map_argument(m)
+    m.add_argument("--by", metavar="COLUMN", help="break every metric down by this column")
+    m.add_argument("--grain", choices=["day", "week", "month", "quarter", "year"],
+                   help="break every metric down by time")  # fmt: skip
+    m.add_argument("--metric", action="append", metavar="ID", help="only these metrics")
+    m.add_argument("--format", choices=["json", "table"], default="table")
+    m.set_defaults(func=cmd_metrics)
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """uxcx metrics: every computable metric with n and 95% CI."""
+    # Imported here: the statistics (scipy, pandas) are most of the start-up time.
+    from ..compute import compute
+
+    with load(args.files, args.map) as (ws, ds):
+        tables = ds.table_infos(ws.engine)
+        if args.by and not any(args.by in t.columns for t in tables):
+            raise UsageError(f"--by {args.by}: no file has a column named '{args.by}'.")
+        ids = args.metric or None
+        for m in ids or []:
+            if m not in METRIC_BY_ID:
+                raise UsageError(f"'{m}' is not a metric; metrics are: {', '.join(METRIC_BY_ID)}.")
+        results, missing = compute(ws.engine, tables, ids, by=args.by, grain=args.grain)
+        if args.format == "json":
+            out = {
+                "datasets": _datasets_json(ds),
+                "metrics": [r.to_json() for r in results],
+                "missing": [{"metric": m.metric_id, "needs": list(m.needs)} for m in missing],
+            }
+            print(json.dumps(out, indent=2, default=str))
+        else:
+            print(_table(ds, results, missing))
+    return 0
+
+
+def _datasets_json(ds: Dataset) -> list[dict]:
+    return [
+        {"file": t.file, "rows": t.rows, "rejected_rows": t.rejected_rows, "roles": t.roles}
+        for t in ds.tables
+    ]
+
+
+def _fmt(x: float | None, decimals: int) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{decimals}f}"
+
+
+def _table(ds: Dataset, results: list[MetricResult], missing: list[Missing]) -> str:
+    lines = []
+    for t in ds.tables:
+        lines.append(f"{t.file}: {t.rows} rows, {t.rejected_rows} rejected")
+    lines.append("")
+    header = f"{'metric':<18} {'family':<6} {'group':<22} {'value':>9} {'95% CI':>21} {'n':>7}"
+    lines += [header, "-" * len(header)]
+    for r in results:
+        d = METRIC_BY_ID[r.metric].decimals
+        group = str(r.group if r.group is not None else "(all)")
+        if r.period:
+            group = f"{group} {r.period}"
+        ci = f"{_fmt(r.ci_low, d)} … {_fmt(r.ci_high, d)}"
+        value = _fmt(r.value, d) + (f" {r.grade}" if r.grade else "")
+        lines.append(f"{r.metric:<18} {r.family:<6} {group[:22]:<22} {value:>9} {ci:>21} {r.n:>7}")
+    for m in missing:
+        lines.append(f"{m.metric_id:<18} not computed: {m.reason}")
+    return "\n".join(lines)
