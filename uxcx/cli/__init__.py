@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from . import correlate, metrics
+from . import correlate, datasets, metrics, share
 from .common import UsageError, one_line_errors, run_command
 
 __all__ = ["UsageError", "build_parser", "main"]
 
-COMMANDS = (metrics, correlate)
+COMMANDS = (metrics, correlate, datasets, share)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,8 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         command.add_parser(sub)
     # Every argument error, of every command, is one line on stderr and exit code 2.
-    for parser in (p, *sub.choices.values()):
+    todo = [p]
+    while todo:
+        parser = todo.pop()
         one_line_errors(parser)
+        for action in parser._actions:  # sub-commands of sub-commands (datasets add, …)
+            if isinstance(action, argparse._SubParsersAction):
+                todo.extend(action.choices.values())
     return p
 
 

@@ -56,6 +56,13 @@ def one_line_errors(parser: argparse.ArgumentParser) -> None:
     parser.error = error  # type: ignore[method-assign]
 
 
+def workspace() -> Workspace:
+    """The hosted workspace the operator commands manage (UXCX_WORKSPACE, default ./workspace)."""
+    from ..store import Workspace
+
+    return Workspace()
+
+
 def add_map_argument(parser: argparse.ArgumentParser) -> None:
     """Add the repeatable --map ROLE=COLUMN option."""
     parser.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",

@@ -28,6 +28,9 @@ MAX_ATTEMPTS = 5  # wrong passwords per link …
 ATTEMPT_WINDOW = dt.timedelta(minutes=5)  # … within this window, then the link waits
 TOUCH_EVERY = dt.timedelta(minutes=1)  # last_opened is written at most this often
 
+# The pages a viewer link may open (the upload page is the owner's).
+VIEW_PAGES = ("overview", "ux", "cx", "retention", "explore", "data")
+
 _lock = threading.Lock()
 
 
@@ -50,6 +53,16 @@ def _parse(t: str | None) -> dt.datetime | None:
 def token_hash(token: str) -> str:
     """The stored key of a token (tokens have 192 random bits, so a plain SHA-256 suffices)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_url(base: str, token: str, page: str, params: Mapping[str, str | Sequence[str]]) -> str:
+    """The address a viewer opens: /<page>?share=<token> plus the filters, never the dataset id."""
+    from urllib.parse import urlencode
+
+    query = [("share", token)]
+    for key, value in params.items():
+        query += [(key, v) for v in ([value] if isinstance(value, str) else value)]
+    return f"{base.rstrip('/')}/{page}?{urlencode(query)}"
 
 
 def parse_expiry(text: str | None) -> dt.datetime | None:
