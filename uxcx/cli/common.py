@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from ..ingest import IngestError
-from ..roles import ROLE_BY_NAME, set_role
+from ..roles import ROLE_BY_NAME, RoleMap, set_role
 
 if TYPE_CHECKING:
     from ..store import Dataset, Workspace
@@ -95,6 +95,7 @@ def load(files: Sequence[str], maps: Sequence[str]) -> Iterator[tuple[Workspace,
     with tempfile.TemporaryDirectory(prefix="uxcx-") as tmp:
         ws = Workspace(Path(tmp))
         ds = ws.create_dataset([(p.name, p) for p in paths])
+        changed: dict[str, RoleMap] = {}
         for role, column in _parse_maps(maps):
             holders = [t for t in ds.tables if column in t.columns]
             if not holders:
@@ -102,9 +103,11 @@ def load(files: Sequence[str], maps: Sequence[str]) -> Iterator[tuple[Workspace,
             for t in ds.tables:
                 if t in holders:
                     t.roles = set_role(t.roles, role, column)
+                    changed[t.name] = t.roles
                 elif not ROLE_BY_NAME[role].multi and role in t.roles:
                     # An explicit mapping replaces what detection found in other files.
                     t.roles = {k: v for k, v in t.roles.items() if k != role}
-            for t in holders:
-                ws.set_roles(ds, t.name, t.roles)
+        if changed:
+            # One validation and one manifest write for the whole change set.
+            ws.apply_roles(ds, changed)
         yield ws, ds

@@ -54,6 +54,8 @@ class TableEntry:
     detected_roles: RoleMap
     customer_unique: bool = False
     ingest: dict[str, Any] = field(default_factory=dict)
+    # column → one row per value, counted once and kept: role changes never rescan for it.
+    unique: dict[str, bool] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # column → exported question text
 
 
@@ -174,7 +176,7 @@ class Workspace:
                     prof.label = entry.labels.get(prof.name, "")
                 entry.detected_roles = detect_roles(profiles)
                 entry.roles = dict(entry.detected_roles)
-                entry.customer_unique = customer_unique(self.engine, dest, entry.roles)
+                entry.customer_unique = self._customer_unique(entry, dest)
                 tables.append(entry)
             ds = Dataset(
                 id=ds_id,
@@ -340,16 +342,31 @@ class Workspace:
 
     def set_roles(self, dataset: Dataset, table_name: str, roles: RoleMap) -> Dataset:
         """Save a corrected role mapping for one table; raises ValueError with the problems."""
-        entry = dataset.table(table_name)
-        problems = validate_mapping(roles, list(entry.columns))
+        return self.apply_roles(dataset, {table_name: roles})
+
+    def apply_roles(self, dataset: Dataset, changes: dict[str, RoleMap]) -> Dataset:
+        """Save corrected role mappings for several tables at once: validated together, at most
+        one scan per newly chosen customer-id column, one manifest write."""
+        problems = []
+        for name, roles in changes.items():
+            problems += validate_mapping(roles, list(dataset.table(name).columns))
         if problems:
             raise ValueError(" ".join(problems))
-        entry.roles = {k: v for k, v in roles.items() if v}
-        entry.customer_unique = customer_unique(
-            self.engine, dataset.parquet_path(entry), entry.roles
-        )
+        for name, roles in changes.items():
+            entry = dataset.table(name)
+            entry.roles = {k: v for k, v in roles.items() if v}
+            entry.customer_unique = self._customer_unique(entry, dataset.parquet_path(entry))
         _write_json(dataset.root / MANIFEST, dataset.to_manifest())
         return dataset
+
+    def _customer_unique(self, entry: TableEntry, parquet: Path) -> bool:
+        """One row per customer id (a dimension table), from the entry's cache when known."""
+        cid = entry.roles.get("customer_id")
+        if not isinstance(cid, str):
+            return False
+        if cid not in entry.unique:
+            entry.unique[cid] = customer_unique(self.engine, parquet, entry.roles)
+        return entry.unique[cid]
 
 
 # ---- helpers -----------------------------------------------------------------------------
