@@ -2,24 +2,17 @@
 
 import streamlit as st
 
-from uxcx import app_state, charts
+from ui import cache
+from ui.common import chart_caption, dataset_or_stop, filters_line, md, needs_column, show_chart
+from ui.sidebar import active_filters
+from ui.state import ensure_app_frame
+from uxcx import charts
 from uxcx.describe import segment_columns
 from uxcx.distributions import nps_composition_frame
-from uxcx.metrics import METRIC_BY_ID
+from uxcx.results import method_of, metric_frame, metric_label, missing_for, unapplied_of
 from uxcx.sql import Missing
-from views.sidebar import active_filters
-from views.tiles import (
-    chart_caption,
-    dataset_or_stop,
-    distribution,
-    filters_line,
-    md,
-    needs_column,
-    results_df,
-    show_chart,
-)
 
-app_state.ensure_app_frame()
+ensure_app_frame()
 
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
 
@@ -41,51 +34,33 @@ seg = (
 )
 
 
-def _label(metric_id: str) -> str:
-    return METRIC_BY_ID[metric_id].label
-
-
-def _method(results: list, metric_id: str) -> str:
-    return next((r.method for r in results if r.metric == metric_id), "")
-
-
-def _unapplied(results: list, metric_id: str) -> tuple[str, ...]:
-    return tuple(
-        dict.fromkeys(f for r in results if r.metric == metric_id for f in r.unapplied_filters)
-    )
-
-
 ALL = ["nps", "csat", "ces", "churn_rate", "retention_rate", "clv"]
-trend, trend_missing = app_state.metrics(ds, ALL, grain=grain, filters=filters)
-by_seg, seg_missing = app_state.metrics(ds, ALL, by=seg, filters=filters) if seg else ([], [])
-
-
-def _missing(metric_id: str, missing: list) -> Missing | None:
-    return next((m for m in missing if m.metric_id == metric_id), None)
+trend, trend_missing = cache.metrics(ds, ALL, grain=grain, filters=filters)
+by_seg, seg_missing = cache.metrics(ds, ALL, by=seg, filters=filters) if seg else ([], [])
 
 
 def _by_segment(metric_id: str, note: str = "") -> None:
     """The metric per segment value with CIs, or why it cannot be split."""
-    df = results_df(by_seg, metric_id)
+    df = metric_frame(by_seg, metric_id)
     if not df.empty:
         show_chart(
             charts.metric_by_group(df, metric_id, group_title=seg),
             chart_caption(
                 int(df.n.sum()),
-                f"{_label(metric_id)} per {md(seg)}, {_method(by_seg, metric_id)}",
-                unapplied=_unapplied(by_seg, metric_id),
+                f"{metric_label(metric_id)} per {md(seg)}, {method_of(by_seg, metric_id)}",
+                unapplied=unapplied_of(by_seg, metric_id),
                 extra=note or "grey = n < 20",
             ),
         )
-    elif (m := _missing(metric_id, seg_missing)) is not None and seg:
-        st.info(f"**{_label(metric_id)} by {md(seg)}**: {md(m.reason)}.", icon="ℹ️")
+    elif (m := missing_for(seg_missing, metric_id)) is not None and seg:
+        st.info(f"**{metric_label(metric_id)} by {md(seg)}**: {md(m.reason)}.", icon="ℹ️")
 
 
 # ---- NPS ---------------------------------------------------------------------------------
 st.header("Net Promoter Score", divider="orange")
-nps_df = results_df(trend, "nps")
+nps_df = metric_frame(trend, "nps")
 if nps_df.empty:
-    needs_column("NPS", _missing("nps", trend_missing))
+    needs_column("NPS", missing_for(trend_missing, "nps"))
 else:
     nps_results = [r for r in trend if r.metric == "nps"]
     left, right = st.columns(2, gap="large")
@@ -96,7 +71,7 @@ else:
             chart_caption(
                 int(nps_df.n.sum()),
                 f"share of answers per {grain}: promoters 9–10, passives 7–8, detractors 0–6",
-                unapplied=_unapplied(trend, "nps"),
+                unapplied=unapplied_of(trend, "nps"),
             ),
         )
     with right:
@@ -105,7 +80,7 @@ else:
             charts.metric_trend(nps_df, "nps", grain=grain),
             chart_caption(
                 int(nps_df.n.sum()),
-                f"NPS = % promoters − % detractors per {grain}; {_method(trend, 'nps')} (band)",
+                f"NPS = % promoters − % detractors per {grain}; {method_of(trend, 'nps')} (band)",
                 extra="hollow grey points: n < 20",
             ),
         )
@@ -114,10 +89,10 @@ else:
 # ---- CSAT and CES ------------------------------------------------------------------------
 st.header("Satisfaction (CSAT) and effort (CES)", divider="orange")
 for mid, scale_label in (("csat", "Satisfaction answer (1–5)"), ("ces", "Effort answer (1–7)")):
-    st.subheader(_label(mid))
-    dist = distribution(ds, "scale", mid, filters=filters)
+    st.subheader(metric_label(mid))
+    dist = cache.distribution(ds, "scale", mid, filters=filters)
     if isinstance(dist, Missing):
-        needs_column(_label(mid), dist)
+        needs_column(metric_label(mid), dist)
         continue
     left, right = st.columns(2, gap="large")
     with left:
@@ -135,20 +110,20 @@ for mid, scale_label in (("csat", "Satisfaction answer (1–5)"), ("ces", "Effor
         )
     with right:
         st.markdown(f"**{'Top-2-box CSAT' if mid == 'csat' else 'Mean CES'} by {md(seg)}**"
-                    if seg else f"**{_label(mid)} over time**")  # fmt: skip
+                    if seg else f"**{metric_label(mid)} over time**")  # fmt: skip
         if seg:
             _by_segment(mid)
         else:
-            tdf = results_df(trend, mid)
+            tdf = metric_frame(trend, mid)
             if not tdf.empty:
                 show_chart(charts.metric_trend(tdf, mid, grain=grain),
-                           chart_caption(int(tdf.n.sum()), _method(trend, mid)))  # fmt: skip
+                           chart_caption(int(tdf.n.sum()), method_of(trend, mid)))  # fmt: skip
 
 # ---- churn and retention -----------------------------------------------------------------
 st.header("Churn and retention", divider="orange")
-ret_df = results_df(trend, "retention_rate")
-if ret_df.empty and _missing("retention_rate", trend_missing):
-    needs_column("Churn and retention", _missing("retention_rate", trend_missing))
+ret_df = metric_frame(trend, "retention_rate")
+if ret_df.empty and missing_for(trend_missing, "retention_rate"):
+    needs_column("Churn and retention", missing_for(trend_missing, "retention_rate"))
 else:
     left, right = st.columns(2, gap="large")
     with left:
@@ -159,7 +134,7 @@ else:
                 chart_caption(
                     int(ret_df.n.sum()),
                     f"share of each signup {grain}'s customers still active today; "
-                    f"{_method(trend, 'retention_rate')}",
+                    f"{method_of(trend, 'retention_rate')}",
                     extra="recent cohorts have had less time to churn, so they look better; "
                     "the cohort matrix compares like with like",
                 ),
@@ -168,7 +143,7 @@ else:
         st.markdown(f"**Churn by {md(seg)}**" if seg else "**Churn**")
         _by_segment("churn_rate", note="share of customers who have left, grey = n < 20")
     st.markdown("**Cohort retention: share still active k months after signup**")
-    cohorts = distribution(ds, "cohorts", filters=filters)
+    cohorts = cache.distribution(ds, "cohorts", filters=filters)
     if isinstance(cohorts, Missing):
         needs_column("The cohort matrix", cohorts)
     elif cohorts.data.empty:
@@ -186,7 +161,7 @@ else:
 
 # ---- CLV ---------------------------------------------------------------------------------
 st.header("Customer lifetime value", divider="orange")
-clv = distribution(ds, "values", "clv", filters=filters)
+clv = cache.distribution(ds, "values", "clv", filters=filters)
 if isinstance(clv, Missing):
     needs_column("CLV", clv)
 else:

@@ -2,23 +2,18 @@
 
 import streamlit as st
 
-from uxcx import app_state, charts
+from ui import cache
+from ui.common import chart_caption, dataset_or_stop, filters_line, md, needs_column, show_chart
+from ui.sidebar import active_filters
+from ui.state import ensure_app_frame
+from ui.tiles import render_tiles
+from uxcx import charts
 from uxcx.describe import segment_columns
 from uxcx.metrics import CX_METRICS, METRIC_BY_ID, UX_METRICS
-from views.sidebar import active_filters
-from views.tiles import (
-    chart_caption,
-    dataset_or_stop,
-    filters_line,
-    md,
-    needs_column,
-    period_caption,
-    render_tiles,
-    results_df,
-    show_chart,
-)
+from uxcx.periods import period_caption
+from uxcx.results import group_order, method_of, metric_frame, metric_label, unapplied_of
 
-app_state.ensure_app_frame()
+ensure_app_frame()
 
 GRAINS = {"week": "Week", "month": "Month", "quarter": "Quarter"}
 
@@ -42,22 +37,14 @@ if caption := period_caption(per):
     st.caption(caption)
 
 
-def _label(metric_id: str) -> str:
-    return METRIC_BY_ID[metric_id].label
-
-
-def _method(results: list, metric_id: str) -> str:
-    return next((r.method for r in results if r.metric == metric_id), "")
-
-
 # ---- paired trend ------------------------------------------------------------------------
 st.header("UX and CX over time", divider="gray")
 c1, c2, c3 = st.columns([2, 2, 1])
 ux_metric = c1.selectbox(
-    "UX metric", UX_METRICS, index=0, format_func=_label, key="x_ux", bind="query-params"
+    "UX metric", UX_METRICS, index=0, format_func=metric_label, key="x_ux", bind="query-params"
 )
 cx_metric = c2.selectbox(
-    "CX metric", CX_METRICS, index=0, format_func=_label, key="x_cx", bind="query-params"
+    "CX metric", CX_METRICS, index=0, format_func=metric_label, key="x_cx", bind="query-params"
 )
 grain = c3.selectbox(
     "Time grain",
@@ -67,11 +54,11 @@ grain = c3.selectbox(
     key="x_grain",
     bind="query-params",
 )
-pair, pair_missing = app_state.metrics(ds, [ux_metric, cx_metric], grain=grain, filters=filters)
-ux_df, cx_df = results_df(pair, ux_metric), results_df(pair, cx_metric)
+pair, pair_missing = cache.metrics(ds, [ux_metric, cx_metric], grain=grain, filters=filters)
+ux_df, cx_df = metric_frame(pair, ux_metric), metric_frame(pair, cx_metric)
 if pair_missing:
     for m in pair_missing:
-        needs_column(f"{_label(m.metric_id)} over time", m)
+        needs_column(f"{metric_label(m.metric_id)} over time", m)
 if not ux_df.empty and not cx_df.empty:
     # Two stretchable panels, one under the other, sharing the time axis (a concatenated chart
     # cannot stretch to the page width).
@@ -86,7 +73,7 @@ if not ux_df.empty and not cx_df.empty:
         chart_caption(
             None,
             " · ".join(
-                f"{_label(m)}: n = {int(df.n.sum()):,}, {_method(pair, m)}"
+                f"{metric_label(m)}: n = {int(df.n.sum()):,}, {method_of(pair, m)}"
                 for m, df in ((ux_metric, ux_df), (cx_metric, cx_df))
             ),
             extra="shaded band = 95% CI; hollow grey points have n < 20. "
@@ -103,10 +90,10 @@ if not segments:
     needs_column("Segment comparison")
 else:
     seg = st.selectbox("Compare by", segments, index=0, key="x_segment", bind="query-params")
-    by_seg, seg_missing = app_state.metrics(ds, [ux_metric, cx_metric], by=seg, filters=filters)
-    u, c = results_df(by_seg, ux_metric), results_df(by_seg, cx_metric)
+    by_seg, seg_missing = cache.metrics(ds, [ux_metric, cx_metric], by=seg, filters=filters)
+    u, c = metric_frame(by_seg, ux_metric), metric_frame(by_seg, cx_metric)
     # One group order for both panels, so a segment sits on the same row left and right.
-    order = list(dict.fromkeys([*map(str, u.get("group", [])), *map(str, c.get("group", []))]))
+    order = group_order(u, c)
     left, right = st.columns(2, gap="large")
     for col, df, mid in ((left, u, ux_metric), (right, c, cx_metric)):
         with col:
@@ -119,12 +106,8 @@ else:
                     charts.metric_by_group(df, mid, group_title=seg, sort=order),
                     chart_caption(
                         int(df.n.sum()),
-                        f"{_method(by_seg, mid)}; grey = n < 20",
-                        unapplied=tuple(
-                            dict.fromkeys(
-                                f for r in by_seg if r.metric == mid for f in r.unapplied_filters
-                            )
-                        ),
+                        f"{method_of(by_seg, mid)}; grey = n < 20",
+                        unapplied=unapplied_of(by_seg, mid),
                     ),
                 )
             elif miss is not None:

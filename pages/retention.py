@@ -8,20 +8,20 @@ import math
 
 import streamlit as st
 
-from uxcx import app_state, stats
+from ui import cache
+from ui.common import dataset_or_stop, filters_line, md, page_link, show_chart
+from ui.routes import DATA_PAGE
+from ui.sidebar import active_filters
+from ui.state import ensure_app_frame
 from uxcx import retention as R
+from uxcx import stats
 from uxcx.charts import axis_title
 from uxcx.charts import retention as RC
 from uxcx.metrics import METRIC_BY_ID
 from uxcx.retention import KeyDrivers, RetentionAnalysis
-from views.sidebar import active_filters
-from views.tiles import DATA_PAGE, dataset_or_stop, filters_line, md, page_link, show_chart
 
-app_state.ensure_app_frame()
+ensure_app_frame()
 
-# Bootstrap replicates for the key-driver intervals: enough for stable 95% percentile limits
-# at two decimals, and about a second on the sample data.
-N_BOOT = 200
 MINUS = "\u2212"
 OUTCOME_HELP = {
     "churned": "churned yes/no (y = 1 when the customer left)",
@@ -33,49 +33,6 @@ OUTCOME_LABELS = {
     "retention": "Retained (yes/no)",
     "tenure": "Time to churn (survival)",
 }
-
-
-# ---- cached computations (keyed by dataset id + version: st.cache_data is server-wide) -----
-@st.cache_data(max_entries=200, show_spinner=False)
-def _options(ds_id: str, version: str) -> tuple[list[str], dict[str, str], list[str]]:
-    """UX measures (with labels) and outcomes this dataset supports."""
-    ws = app_state.workspace()
-    tables = ws.open(ds_id).table_infos(ws.engine)
-    measures = R.available_measures(tables, include_columns=True)
-    labels = {}
-    for m in measures:
-        try:
-            labels[m] = R.resolve_measure(tables, m).label
-        except R.RetentionError:
-            labels[m] = m
-    return measures, labels, R.available_outcomes(tables)
-
-
-@st.cache_data(max_entries=500, show_spinner=False)
-def _analysis(
-    ds_id: str, version: str, ux: str, outcome: str, fkey: tuple
-) -> tuple[RetentionAnalysis | None, str]:
-    """The analysis, or the user-fixable reason it cannot run (cached too, so it is cheap)."""
-    ws = app_state.workspace()
-    tables = ws.open(ds_id).table_infos(ws.engine)
-    filters = app_state.filters_from_key(fkey)
-    try:
-        return R.analyse(ws.engine, tables, ux, outcome, filters, drivers=False), ""
-    except R.RetentionError as e:
-        return None, str(e)
-
-
-@st.cache_data(max_entries=200, show_spinner=False)
-def _drivers(ds_id: str, version: str, fkey: tuple) -> list[KeyDrivers]:
-    """Key drivers do not depend on the selected measure: cached per dataset and filters only."""
-    ws = app_state.workspace()
-    tables = ws.open(ds_id).table_infos(ws.engine)
-    try:
-        return R.key_drivers(
-            ws.engine, tables, app_state.filters_from_key(fkey), n_boot=N_BOOT, seed=0
-        )
-    except R.RetentionError:
-        return []
 
 
 # ---- formatting ----------------------------------------------------------------------------
@@ -563,7 +520,7 @@ st.caption(
 )
 ds = dataset_or_stop()
 filters = active_filters(ds)
-measures, labels, outcomes = _options(ds.id, ds.version)
+measures, labels, outcomes = cache.retention_options(ds)
 
 if not outcomes:
     st.info(
@@ -610,10 +567,9 @@ st.caption(
     + filters_line(filters)
 )
 
-fkey = app_state.filters_key(filters)
 with st.spinner("Relating UX to retention …"):
-    analysis, error = _analysis(ds.id, ds.version, ux, outcome, fkey)
-    kds = _drivers(ds.id, ds.version, fkey) if analysis is not None else []
+    analysis, error = cache.retention_analysis(ds, ux, outcome, filters)
+    kds = cache.retention_drivers(ds, filters) if analysis is not None else []
 if analysis is None:
     st.warning(md(error), icon="⚠️")
     if "Data page" in error or "map" in error.lower():

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from uxcx import app_state
-from uxcx.ingest import IngestError
+from ui import cache
+from ui.roles_editor import render_roles_editor
+from ui.routes import OVERVIEW_PAGE
+from ui.state import current_handle, ensure_app_frame, load_dataset
+from ui.tables import render_metric_table
 from uxcx.store import SAMPLE_ID
-from views.metric_table import render_metric_table
-from views.roles_editor import render_roles_editor
 
-app_state.ensure_app_frame()
+ensure_app_frame()
 
 MAX_UPLOAD_MB = 200
 
@@ -29,7 +30,8 @@ with left:
         key="uploads",
         help="Survey exports (NPS, CSAT, CES, SUS), usability-study results, CRM churn tables.",
     )
-    loaded = app_state.current_dataset()
+    current = current_handle()
+    loaded = current.dataset if current is not None else None
     # Adding to the sample would mix fictional and real data, so it is offered for uploads only.
     add = (
         loaded is not None
@@ -50,46 +52,30 @@ with right:
     use_sample = st.button("Use the sample data", key="use_sample")
 
 
-def _ingest(make_dataset, label: str) -> None:
-    with st.status(label, expanded=True) as status:
-        bar = st.progress(0.0)
-
-        def progress(fraction: float, message: str) -> None:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-
-        try:
-            ds = make_dataset(progress)
-        except IngestError as e:
-            status.update(label="The file could not be read", state="error")
-            st.error(str(e))
-            return
-        status.update(label=f"Loaded {ds.name}", state="complete", expanded=False)
-    app_state.set_dataset(ds)
-    st.rerun()
-
-
 if use_sample:
-    _ingest(lambda p: app_state.workspace().sample_dataset(progress=p), "Preparing the sample data")
+    load_dataset(
+        lambda p: cache.workspace().sample_dataset(progress=p), "Preparing the sample data"
+    )
 if load and files:
     payload = [(f.name, f.getvalue()) for f in files]
     if add and loaded is not None:
-        _ingest(
-            lambda p: app_state.workspace().extend_dataset(loaded, payload, progress=p),
+        load_dataset(
+            lambda p: cache.workspace().extend_dataset(loaded, payload, progress=p),
             f"Adding {len(payload)} file(s) to {loaded.name}",
         )
     else:
-        _ingest(
-            lambda p: app_state.workspace().create_dataset(payload, progress=p),
+        load_dataset(
+            lambda p: cache.workspace().create_dataset(payload, progress=p),
             f"Reading {len(payload)} file(s)",
         )
 
-ds = loaded  # a load above reruns the script, so this is the current dataset
-if ds is None:
+if current is None:
     st.stop()
+ds = current.dataset  # a load above reruns the script, so this is the current dataset
 
 st.divider()
 st.subheader(f"Loaded: {ds.name}")
-st.page_link("pages/overview.py", label="Open the Overview: UX vs CX side by side", icon="🧭")
+st.page_link(OVERVIEW_PAGE, label="Open the Overview: UX vs CX side by side", icon="🧭")
 for t in ds.tables:
     ingest = t.ingest or {}
     line = f"**{t.file}** · {t.rows:,} rows"
@@ -107,10 +93,10 @@ for t in ds.tables:
                 st.dataframe(rejects, hide_index=True, width="stretch")
 
 st.subheader("What each column means")
-render_roles_editor(ds, key="upload_roles")
+render_roles_editor(current, key="upload_roles")
 
 st.subheader("Every metric this data supports")
 with st.spinner("Computing metrics …"):
-    results, missing = app_state.metrics(ds)
+    results, missing = cache.metrics(ds)
 render_metric_table(results, missing)
-st.page_link("pages/overview.py", label="Open the Overview: UX vs CX side by side", icon="🧭")
+st.page_link(OVERVIEW_PAGE, label="Open the Overview: UX vs CX side by side", icon="🧭")

@@ -2,24 +2,25 @@
 
 import streamlit as st
 
-from uxcx import app_state, charts
-from uxcx.describe import segment_columns
+from ui import cache
+from ui.common import chart_caption, dataset_or_stop, filters_line, md, needs_column, show_chart
+from ui.sidebar import active_filters
+from ui.state import ensure_app_frame
+from uxcx import charts
+from uxcx.describe import role_column, segment_columns
+from uxcx.labels import fmt_ci, fmt_value, value_text
 from uxcx.metrics import METRIC_BY_ID
-from uxcx.sql import Missing
-from views.sidebar import active_filters
-from views.tiles import (
-    chart_caption,
-    dataset_or_stop,
-    distribution,
-    filters_line,
-    md,
-    needs_column,
-    results_df,
-    role_column,
-    show_chart,
+from uxcx.results import (
+    against_benchmark,
+    method_of,
+    metric_frame,
+    metric_label,
+    missing_for,
+    unapplied_of,
 )
+from uxcx.sql import Missing
 
-app_state.ensure_app_frame()
+ensure_app_frame()
 
 st.title("UX — usability and product experience")
 ds = dataset_or_stop()
@@ -27,25 +28,13 @@ filters = active_filters(ds)
 st.caption(f"{filters_line(filters)} · 95% confidence intervals throughout.")
 
 
-def _label(metric_id: str) -> str:
-    return METRIC_BY_ID[metric_id].label
-
-
-def _method(results: list, metric_id: str) -> str:
-    return next((r.method for r in results if r.metric == metric_id), "")
-
-
-def _unapplied(results: list) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f for r in results for f in r.unapplied_filters))
-
-
 # ---- SUS ---------------------------------------------------------------------------------
 st.header("System Usability Scale (SUS)", divider="blue")
-sus = distribution(ds, "sus", bin_width=5.0, filters=filters)
+sus = cache.distribution(ds, "sus", bin_width=5.0, filters=filters)
 if isinstance(sus, Missing):
     needs_column("SUS", sus)
 else:
-    overall, _ = app_state.metrics(ds, ["sus"], filters=filters)
+    overall, _ = cache.metrics(ds, ["sus"], filters=filters)
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.markdown("**Distribution of respondents' SUS scores**")
@@ -68,18 +57,13 @@ else:
     with right:
         if overall:
             r = overall[0]
-            st.metric(
-                "Mean SUS",
-                f"{r.value:.1f}",
-                help=METRIC_BY_ID["sus"].formula,
-            )
+            st.metric("Mean SUS", fmt_value("sus", r.value), help=METRIC_BY_ID["sus"].formula)
             st.caption(
-                f"95% CI {r.ci_low:.1f} … {r.ci_high:.1f} · n = {r.n:,} · grade **{r.grade}** "
-                f"(Sauro–Lewis) · {'above' if r.ci_low > 68 else 'below' if r.ci_high < 68 else 'not distinguishable from'} "
-                "the average of 68"
+                f"95% CI {fmt_ci('sus', r.ci_low, r.ci_high)} · n = {r.n:,} · grade "
+                f"**{r.grade}** (Sauro–Lewis) · {against_benchmark(r, 68)} the average of 68"
             )
-        trend, _ = app_state.metrics(ds, ["sus"], grain="month", filters=filters)
-        tdf = results_df(trend)
+        trend, _ = cache.metrics(ds, ["sus"], grain="month", filters=filters)
+        tdf = metric_frame(trend)
         if len(tdf) >= 2:
             show_chart(
                 charts.metric_trend(tdf, "sus").properties(height=200),
@@ -93,15 +77,15 @@ if segments:
     seg = st.selectbox(
         "Break UX metrics down by", segments, index=0, key="x_ux_segment", bind="query-params"
     )
-    res, miss = app_state.metrics(ds, ["sus"], by=seg, filters=filters)
-    df = results_df(res)
+    res, miss = cache.metrics(ds, ["sus"], by=seg, filters=filters)
+    df = metric_frame(res)
     if not df.empty:
         show_chart(
             charts.metric_by_group(df, "sus", group_title=seg),
             chart_caption(
                 int(df.n.sum()),
                 f"mean SUS per {md(seg)}, t-interval; grey = n < 20",
-                unapplied=_unapplied(res),
+                unapplied=unapplied_of(res),
             ),  # fmt: skip
         )
     elif miss:
@@ -112,7 +96,7 @@ st.header("Usability tasks", divider="blue")
 task_col = role_column(ds, "task_id")
 task_metrics = ["task_success_rate", "time_on_task", "error_rate"]
 if task_col is None:
-    overall, miss = app_state.metrics(ds, task_metrics, filters=filters)
+    overall, miss = cache.metrics(ds, task_metrics, filters=filters)
     if not overall:
         needs_column("Task results", miss[0] if miss else None)
     else:
@@ -122,10 +106,10 @@ if task_col is None:
             icon="🧩",
         )
         for r in overall:
-            st.markdown(f"- **{r.label}**: {r.value:,.1f} {r.unit} (95% CI {r.ci_low:,.1f} … "
-                        f"{r.ci_high:,.1f}, n = {r.n:,})")  # fmt: skip
+            st.markdown(f"- **{r.label}**: {value_text(r.metric, r.value)} "
+                        f"(95% CI {fmt_ci(r.metric, r.ci_low, r.ci_high)}, n = {r.n:,})")  # fmt: skip
 else:
-    by_task, task_missing = app_state.metrics(ds, task_metrics, by=task_col, filters=filters)
+    by_task, task_missing = cache.metrics(ds, task_metrics, by=task_col, filters=filters)
     cols = st.columns(3, gap="medium")
     titles = {
         "task_success_rate": "Task success by task",
@@ -135,17 +119,17 @@ else:
     for col, mid in zip(cols, task_metrics, strict=True):
         with col:
             st.markdown(f"**{titles[mid]}**")
-            df = results_df(by_task, mid)
-            miss = next((m for m in task_missing if m.metric_id == mid), None)
+            df = metric_frame(by_task, mid)
+            miss = missing_for(task_missing, mid)
             if df.empty:
-                needs_column(_label(mid), miss)
+                needs_column(metric_label(mid), miss)
                 continue
             show_chart(
                 charts.metric_by_group(df, mid, group_title=None),
                 chart_caption(
                     int(df.n.sum()),
-                    _method(by_task, mid),
-                    unapplied=_unapplied([r for r in by_task if r.metric == mid]),
+                    method_of(by_task, mid),
+                    unapplied=unapplied_of(by_task, mid),
                     extra="dashed: 78% = average completion" if mid == "task_success_rate" else "",
                 ),
             )
@@ -158,17 +142,17 @@ grain = st.selectbox(
     bind="query-params", width=200,
 )  # fmt: skip
 product_metrics = ["product_nps", "app_rating", "bounce_rate", "conversion_rate"]
-trend, trend_missing = app_state.metrics(ds, product_metrics, grain=grain, filters=filters)
+trend, trend_missing = cache.metrics(ds, product_metrics, grain=grain, filters=filters)
 by_seg, seg_missing = (
-    app_state.metrics(ds, product_metrics, by=seg, filters=filters) if seg else ([], [])
+    cache.metrics(ds, product_metrics, by=seg, filters=filters) if seg else ([], [])
 )
 for mid in product_metrics:
-    st.subheader(_label(mid))
-    tdf = results_df(trend, mid)
-    miss = next((m for m in trend_missing if m.metric_id == mid), None)
+    st.subheader(metric_label(mid))
+    tdf = metric_frame(trend, mid)
+    miss = missing_for(trend_missing, mid)
     if tdf.empty:
         if miss is not None and "date" not in miss.needs:
-            needs_column(_label(mid), miss)
+            needs_column(metric_label(mid), miss)
             continue
         if miss is not None:
             st.caption(f"No trend: {md(miss.reason)}.")
@@ -179,17 +163,17 @@ for mid in product_metrics:
                 charts.metric_trend(tdf, mid, grain=grain).properties(height=220),
                 chart_caption(
                     int(tdf.n.sum()),
-                    f"by {grain}, {_method(trend, mid)} (band)",
-                    unapplied=_unapplied([r for r in trend if r.metric == mid]),
+                    f"by {grain}, {method_of(trend, mid)} (band)",
+                    unapplied=unapplied_of(trend, mid),
                 ),
             )
     with right:
-        sdf = results_df(by_seg, mid)
-        smiss = next((m for m in seg_missing if m.metric_id == mid), None)
+        sdf = metric_frame(by_seg, mid)
+        smiss = missing_for(seg_missing, mid)
         if not sdf.empty:
             show_chart(
                 charts.metric_by_group(sdf, mid, group_title=seg),
                 chart_caption(int(sdf.n.sum()), f"per {md(seg)}, 95% CI; grey = n < 20"),
             )
         elif smiss is not None and seg:
-            st.info(f"**{_label(mid)} by {md(seg)}**: {md(smiss.reason)}.", icon="ℹ️")
+            st.info(f"**{metric_label(mid)} by {md(seg)}**: {md(smiss.reason)}.", icon="ℹ️")

@@ -78,9 +78,9 @@ def test_saving_roles_changes_metrics(app):
     assert not app.exception
     tables = [df.value for df in app.dataframe if "Metric" in df.value.columns]
     assert not tables or "NPS" not in set(tables[0]["Metric"])
-    from uxcx import app_state
+    from ui.cache import workspace
 
-    ws = app_state.workspace()
+    ws = workspace()
     ds = ws.open(
         app.query_params["dataset"][0]
         if isinstance(app.query_params["dataset"], list)

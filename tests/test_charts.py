@@ -14,7 +14,7 @@ from uxcx.metrics import METRICS
 
 
 def _trend(n: int = 6, low_first: bool = True) -> pd.DataFrame:
-    """A small monthly aggregate like app_state.metrics(..., grain='month') returns."""
+    """A small monthly aggregate like ui.cache.metrics(..., grain='month') returns."""
     return pd.DataFrame(
         {
             "period": [dt.date(2024, m, 1) for m in range(1, n + 1)],

@@ -1,10 +1,9 @@
 """The Overview, UX and CX pages through Streamlit's AppTest, on the sample data.
 
-app_state.workspace() is a process-wide st.cache_resource that reads UXCX_WORKSPACE when it is
+ui.cache.workspace() is a process-wide st.cache_resource that reads UXCX_WORKSPACE when it is
 first built, so the session fixture points the variable at one temporary workspace, builds the
 sample there once and clears that cache. Pages run on their own (AppTest.from_file on the page
-file) so these tests do not depend on other pages of app.py existing; one test runs the whole
-app when every page file is there.
+file); one test runs the whole app.
 """
 
 from __future__ import annotations
@@ -17,10 +16,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from uxcx import app_state
+from ui import tiles
 from uxcx.metrics import CX_METRICS, UX_METRICS
 from uxcx.store import SAMPLE_ID, Workspace
-from views import tiles
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 90
@@ -193,10 +191,6 @@ def test_cx_page_with_only_nps(datasets):
 
 
 # ---- whole app ---------------------------------------------------------------------------
-@pytest.mark.skipif(
-    not all((ROOT / "pages" / f"{p}.py").exists() for p in app_state.PAGE_FILES),
-    reason="some page files of app.py are not written yet",
-)
 def test_pages_through_app_py(datasets):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.query_params["dataset"] = datasets.sample

@@ -1,6 +1,6 @@
 """The Explore and Data pages through Streamlit's AppTest, on the sample data and a messy file.
 
-app_state.workspace() is a process-wide st.cache_resource built from UXCX_WORKSPACE. Datasets are
+ui.cache.workspace() is a process-wide st.cache_resource built from UXCX_WORKSPACE. Datasets are
 built once per session in a temporary workspace; each test then points UXCX_WORKSPACE at it and
 clears that cache, and afterwards puts back whatever was there and clears it again. Other AppTest
 modules with their own workspace can therefore share a pytest-xdist worker with this one, in any
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from uxcx import app_state
+from ui import state as app_state
 from uxcx.store import SAMPLE_ID, Workspace
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

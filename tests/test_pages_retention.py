@@ -1,6 +1,6 @@
 """The UX ↔ retention page through Streamlit's AppTest, on the sample data and three small files.
 
-app_state.workspace() is a process-wide st.cache_resource that reads UXCX_WORKSPACE when first
+ui.cache.workspace() is a process-wide st.cache_resource that reads UXCX_WORKSPACE when first
 built, so the session fixture points the variable at a temporary workspace and clears that cache
 before any AppTest runs (as tests/test_pages_explore_data.py does).
 """

@@ -25,6 +25,15 @@ def segment_columns(ds: Dataset) -> list[str]:
     return out
 
 
+def role_column(ds: Dataset, role: str) -> str | None:
+    """The column a role is mapped to in any table of the dataset (e.g. the task column)."""
+    for t in ds.tables:
+        col = t.roles.get(role)
+        if isinstance(col, str):
+            return col
+    return None
+
+
 def segment_values(engine: Engine, ds: Dataset) -> dict[str, list[str]]:
     """Distinct values of each segment column (union across tables), most frequent first."""
     d = engine.dialect

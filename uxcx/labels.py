@@ -7,9 +7,13 @@ figure reads the same everywhere ("p = 0.034" on a tile, in the retention page a
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from .kinds import kind_of
 from .metrics import METRIC_BY_ID
+
+if TYPE_CHECKING:  # only the annotation: labels stays importable without the SQL package
+    from .sql import Filters
 
 MINUS = "\u2212"  # a true minus sign: "−0.12" does not read as a dash
 MISSING = "–"
@@ -88,3 +92,13 @@ def fmt_pct_ci(lo: float | None, hi: float | None, digits: int = 1) -> str:
     if not (_finite(lo) and _finite(hi)):
         return MISSING
     return f"{fmt_pct(lo, digits)} … {fmt_pct(hi, digits)}"
+
+
+def describe_filters(filters: Filters) -> str:
+    """One line saying what is filtered ('' when nothing): '2025-07-01 to … · plan: Pro'."""
+    parts = []
+    if filters.date_from or filters.date_to:
+        parts.append(f"{filters.date_from or '…'} to {filters.date_to or '…'}")
+    for col, vals in filters.segments.items():
+        parts.append(f"{col}: {', '.join(vals)}")
+    return " · ".join(parts)

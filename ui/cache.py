@@ -1,0 +1,206 @@
+"""Every cached query of the app, and the process-wide workspace: the only Streamlit cache module.
+
+st.cache_data is shared by every session, so every cached function takes the dataset id and
+version in its key. Dataset ids are unguessable tokens; knowing the id (the share link) is what
+grants access, so a cache hit can only ever serve a user who already holds the link. On a miss
+the function opens its dataset through the access gate (uxcx.store.open_dataset) like a visitor
+would, so a cached answer never bypasses the gate's rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+
+import pyarrow as pa
+import streamlit as st
+
+from uxcx import describe, distributions
+from uxcx import retention as R
+from uxcx.compute import MetricResult, compute
+from uxcx.describe import ColumnQuality
+from uxcx.retention import KeyDrivers, RetentionAnalysis
+from uxcx.sql import Filters, Missing
+from uxcx.store import Dataset, Handle, Refusal, Request, Workspace, open_dataset
+
+PREVIEW_ROWS = 100
+# Bootstrap replicates for the key-driver intervals: enough for stable 95% percentile limits
+# at two decimals, and about a second on the sample data.
+N_BOOT = 200
+
+
+# ---- workspace and the gate --------------------------------------------------------------
+@st.cache_resource
+def _workspace(root: str) -> Workspace:
+    return Workspace(root)
+
+
+def workspace() -> Workspace:
+    """The process-wide workspace (holds no user data in memory; datasets are read by id)."""
+    # Keyed by the configured root so tests (and a reconfigured server) never see a stale one.
+    return _workspace(os.environ.get("UXCX_WORKSPACE", "workspace"))
+
+
+def _open(ds_id: str) -> Handle:
+    """Open a dataset through the gate; a refusal inside a cached query is an error, not a page."""
+    granted = open_dataset(workspace(), Request(ds_id))
+    if isinstance(granted, Refusal):
+        # The page opened this id a moment ago: it was deleted in between.
+        raise LookupError(granted.message)
+    return granted
+
+
+# ---- metrics and distributions -----------------------------------------------------------
+@st.cache_data(max_entries=2000, show_spinner=False)
+def _metrics(
+    ds_id: str,
+    version: str,
+    metric_ids: tuple[str, ...] | None,
+    by: str | None,
+    grain: str | None,
+    fkey: tuple,
+) -> tuple[list[MetricResult], list[Missing]]:
+    h = _open(ds_id)
+    return compute(
+        h.engine, h.tables(), metric_ids, by=by, grain=grain, filters=Filters.from_key(fkey)
+    )
+
+
+def metrics(
+    ds: Dataset,
+    metric_ids: Sequence[str] | None = None,
+    *,
+    by: str | None = None,
+    grain: str | None = None,
+    filters: Filters | None = None,
+) -> tuple[list[MetricResult], list[Missing]]:
+    """Metric results for a dataset, cached by dataset id + version + query."""
+    ids = tuple(metric_ids) if metric_ids is not None else None
+    fkey = filters.key() if filters is not None else ()
+    return _metrics(ds.id, ds.version, ids, by, grain, fkey)
+
+
+_DISTRIBUTIONS = {
+    "sus": distributions.sus_histogram,
+    "scale": distributions.scale_counts,
+    "values": distributions.value_histogram,
+    "cohorts": distributions.cohort_retention,
+}
+
+
+@st.cache_data(max_entries=2000, show_spinner=False)
+def _distribution(
+    ds_id: str, version: str, kind: str, args: tuple, kwargs: tuple, fkey: tuple
+) -> distributions.Distribution | Missing:
+    h = _open(ds_id)
+    func = _DISTRIBUTIONS[kind]
+    return func(h.engine, h.tables(), *args, filters=Filters.from_key(fkey), **dict(kwargs))
+
+
+def distribution(
+    ds: Dataset, kind: str, *args, filters: Filters | None = None, **kwargs
+) -> distributions.Distribution | Missing:
+    """A cached distribution: 'sus', 'scale' (metric id), 'values' (metric id) or 'cohorts'."""
+    fkey = filters.key() if filters is not None else ()
+    return _distribution(ds.id, ds.version, kind, args, tuple(sorted(kwargs.items())), fkey)
+
+
+# ---- dataset descriptions ----------------------------------------------------------------
+@st.cache_data(max_entries=500, show_spinner=False)
+def _segment_values(ds_id: str, version: str) -> dict[str, list[str]]:
+    h = _open(ds_id)
+    return describe.segment_values(h.engine, h.dataset)
+
+
+def segment_values(ds: Dataset) -> dict[str, list[str]]:
+    """Distinct values of each segment column, most frequent first (cached by id + version)."""
+    return _segment_values(ds.id, ds.version)
+
+
+@st.cache_data(max_entries=500, show_spinner=False)
+def _date_bounds(ds_id: str, version: str) -> tuple[dt.date, dt.date] | None:
+    h = _open(ds_id)
+    return describe.date_bounds(h.engine, h.dataset)
+
+
+def date_bounds(ds: Dataset) -> tuple[dt.date, dt.date] | None:
+    """Earliest and latest date in the dataset (cached by id + version)."""
+    return _date_bounds(ds.id, ds.version)
+
+
+@st.cache_data(max_entries=200, show_spinner=False)
+def _quality(ds_id: str, version: str) -> tuple[list[ColumnQuality], list[str]]:
+    h = _open(ds_id)
+    report = describe.quality_report(h.engine, h.dataset)
+    return report, describe.scale_warnings(report, h.engine, h.dataset)
+
+
+def quality(ds: Dataset) -> tuple[list[ColumnQuality], list[str]]:
+    """The quality report and its scale warnings (roles change the version, so the key)."""
+    return _quality(ds.id, ds.version)
+
+
+@st.cache_data(max_entries=200, show_spinner=False)
+def _preview(ds_id: str, created: str, table: str) -> pa.Table:
+    h = _open(ds_id)
+    return describe.preview(h.engine, h.dataset, table, PREVIEW_ROWS)
+
+
+def preview(ds: Dataset, table: str) -> pa.Table:
+    """The first PREVIEW_ROWS rows of one table as uxcx read them."""
+    # The Parquet never changes after ingest, so the creation time is enough of a version.
+    return _preview(ds.id, ds.created, table)
+
+
+# ---- retention analysis ------------------------------------------------------------------
+@st.cache_data(max_entries=200, show_spinner=False)
+def _retention_options(ds_id: str, version: str) -> tuple[list[str], dict[str, str], list[str]]:
+    tables = _open(ds_id).tables()
+    measures = R.available_measures(tables, include_columns=True)
+    labels = {}
+    for m in measures:
+        try:
+            labels[m] = R.resolve_measure(tables, m).label
+        except R.RetentionError:
+            labels[m] = m
+    return measures, labels, R.available_outcomes(tables)
+
+
+def retention_options(ds: Dataset) -> tuple[list[str], dict[str, str], list[str]]:
+    """UX measures (with labels) and outcomes this dataset supports."""
+    return _retention_options(ds.id, ds.version)
+
+
+@st.cache_data(max_entries=500, show_spinner=False)
+def _retention_analysis(
+    ds_id: str, version: str, ux: str, outcome: str, fkey: tuple
+) -> tuple[RetentionAnalysis | None, str]:
+    h = _open(ds_id)
+    try:
+        return R.analyse(
+            h.engine, h.tables(), ux, outcome, Filters.from_key(fkey), drivers=False
+        ), ""
+    except R.RetentionError as e:
+        return None, str(e)
+
+
+def retention_analysis(
+    ds: Dataset, ux: str, outcome: str, filters: Filters
+) -> tuple[RetentionAnalysis | None, str]:
+    """The analysis, or the user-fixable reason it cannot run (cached too, so it is cheap)."""
+    return _retention_analysis(ds.id, ds.version, ux, outcome, filters.key())
+
+
+@st.cache_data(max_entries=200, show_spinner=False)
+def _retention_drivers(ds_id: str, version: str, fkey: tuple) -> list[KeyDrivers]:
+    h = _open(ds_id)
+    try:
+        return R.key_drivers(h.engine, h.tables(), Filters.from_key(fkey), n_boot=N_BOOT, seed=0)
+    except R.RetentionError:
+        return []
+
+
+def retention_drivers(ds: Dataset, filters: Filters) -> list[KeyDrivers]:
+    """Key drivers do not depend on the selected measure: cached per dataset and filters only."""
+    return _retention_drivers(ds.id, ds.version, filters.key())

@@ -1,0 +1,123 @@
+"""Per-session app state: the current dataset (from ?dataset=, through the gate), URL and frame."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import streamlit as st
+
+from uxcx.ingest import IngestError
+from uxcx.store import SAMPLE_ID, Dataset, Handle, Refusal, Request, open_dataset
+from uxcx.store.workspace import Progress
+
+from .cache import workspace
+
+DATASET_PARAM = "dataset"
+_SESSION_KEY = "_dataset_id"
+
+__all__ = [
+    "DATASET_PARAM",
+    "current_dataset",
+    "current_handle",
+    "ensure_app_frame",
+    "load_dataset",
+    "set_dataset",
+    "workspace",
+]
+
+
+def ensure_app_frame() -> None:
+    """Make a page opened directly by URL run inside app.py's navigation (sidebar, filters).
+
+    Streamlit treats an app with a `pages/` folder as a legacy multipage app until the first
+    `st.navigation` call in the process: the first visitor of a fresh server who arrives by a
+    shared link (/overview?…) would get the bare page file without the sidebar and filters, and
+    so would everyone after them. Turning the legacy flag off and rerunning hands the run to
+    app.py, which keeps the URL's page and query parameters. AppTest resets the flag before
+    every run on purpose (its runtime is a mock), so there the page is left to run as it is.
+    """
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and type(Runtime.instance()) is Runtime:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def current_handle() -> Handle | None:
+    """The dataset named in the URL (?dataset=…) as the gate granted it, or None.
+
+    A link the gate refuses shows its calm message once and is dropped from the URL.
+    """
+    h = _named_handle() or _default_handle()
+    if h is None:
+        return None
+    # Keep the id in the URL even after a page switch, so the address bar is always shareable.
+    if st.query_params.get(DATASET_PARAM) != h.dataset.id:
+        st.query_params[DATASET_PARAM] = h.dataset.id
+    st.session_state[_SESSION_KEY] = h.dataset.id
+    return h
+
+
+def current_dataset() -> Dataset | None:
+    """The current dataset (see current_handle), or None."""
+    h = current_handle()
+    return h.dataset if h is not None else None
+
+
+def _named_handle() -> Handle | None:
+    ds_id = st.query_params.get(DATASET_PARAM) or st.session_state.get(_SESSION_KEY)
+    if not ds_id:
+        return None
+    granted = open_dataset(workspace(), Request(ds_id))
+    if isinstance(granted, Refusal):
+        st.session_state.pop(_SESSION_KEY, None)
+        # Drop the dead id so the sidebar and the page (both ask) warn once, and the URL is clean.
+        if DATASET_PARAM in st.query_params:
+            del st.query_params[DATASET_PARAM]
+        st.warning(granted.message)
+        return None
+    return granted
+
+
+def _default_handle() -> Handle | None:
+    """`make run` opens on the sample data; a hosted instance starts empty unless configured."""
+    if os.environ.get("UXCX_DEFAULT_DATASET") != SAMPLE_ID:
+        return None
+    ws = workspace()
+    with st.spinner("Preparing the sample data (first start only) …"):
+        sample = ws.sample_dataset()
+    granted = open_dataset(ws, Request(sample.id))
+    return granted if isinstance(granted, Handle) else None
+
+
+def set_dataset(ds: Dataset) -> None:
+    """Make a dataset current (URL + session) and forget filters that belonged to the last one."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(("f_", "x_")):
+            del st.session_state[key]
+    for key in list(st.query_params.keys()):
+        if key.startswith(("f_", "x_")):
+            del st.query_params[key]
+    st.session_state[_SESSION_KEY] = ds.id
+    st.query_params[DATASET_PARAM] = ds.id
+
+
+def load_dataset(make: Callable[[Progress], Dataset], label: str) -> None:
+    """Build a dataset with a progress bar, make it current and rerun; say why a file failed."""
+    with st.status(label, expanded=True) as status:
+        bar = st.progress(0.0)
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        try:
+            ds = make(progress)
+        except IngestError as e:
+            status.update(label="The file could not be read", state="error")
+            st.error(str(e))
+            return
+        status.update(label=f"Loaded {ds.name}", state="complete", expanded=False)
+    set_dataset(ds)
+    st.rerun()

@@ -1,1 +1,0 @@
-"""Shared Streamlit view pieces (sidebar, tiles, role editor) used by the thin pages."""
