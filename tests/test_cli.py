@@ -124,3 +124,14 @@ def test_bad_arguments_exit_2(capsys):
     )
     assert "no file has a column named 'zz'" in capsys.readouterr().err
     assert main(["metrics", "/nonexistent.csv"]) == 2
+
+
+def test_by_keeps_the_overall_row_beside_the_groups(capsys, sample_json):
+    by = run_json(capsys, *SAMPLE, "--by", "plan")
+    overall = {m["metric"]: m for m in sample_json["metrics"]}
+    rows = by["metrics"]
+    for mid, whole in overall.items():
+        mine = [r for r in rows if r["metric"] == mid]
+        # The whole data first (group null, the same figure as without --by), then its groups.
+        assert mine[0]["group"] is None and mine[0]["value"] == whole["value"], mid
+        assert {r["group"] for r in mine[1:]} == {"Basic", "Pro", "Enterprise"}, mid

@@ -46,6 +46,10 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             if m not in METRIC_BY_ID:
                 raise UsageError(f"'{m}' is not a metric; metrics are: {', '.join(METRIC_BY_ID)}.")
         results, missing = compute(ws.engine, tables, ids, by=args.by, grain=args.grain)
+        if args.by:
+            # The whole data (group null) beside its groups: a comparison needs the overall figure.
+            overall, _ = compute(ws.engine, tables, ids, grain=args.grain)
+            results = with_overall(overall, results)
         if args.format == "json":
             out = {
                 "datasets": _datasets_json(ds),
@@ -56,6 +60,14 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         else:
             print(_table(ds, results, missing))
     return 0
+
+
+def with_overall(overall: list[MetricResult], groups: list[MetricResult]) -> list[MetricResult]:
+    """Per metric, in registry order: the overall row(s) first, then its groups."""
+    order = {mid: i for i, mid in enumerate(METRIC_BY_ID)}
+    merged = [(order[r.metric], 0, i, r) for i, r in enumerate(overall)]
+    merged += [(order[r.metric], 1, i, r) for i, r in enumerate(groups)]
+    return [r for *_, r in sorted(merged, key=lambda x: x[:3])]
 
 
 def _datasets_json(ds: Dataset) -> list[dict]:
