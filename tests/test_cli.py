@@ -63,9 +63,11 @@ def test_no_streamlit_import():
 def test_by_segment_joins_customer_table(capsys):
     files = [str(ROOT / "sample_data" / f) for f in ("customers.csv", "cx_survey.csv")]
     out = run_json(capsys, *files, "--by", "plan", "--metric", "nps")
-    groups = {m["group"]: m for m in out["metrics"]}
+    # Issue 10 made --by return the whole data (group null) beside the groups.
+    (overall,) = [m for m in out["metrics"] if m["group"] is None]
+    groups = {m["group"]: m for m in out["metrics"] if m["group"] is not None}
     assert set(groups) == {"Basic", "Pro", "Enterprise"}
-    assert sum(m["n"] for m in groups.values()) == 5242
+    assert sum(m["n"] for m in groups.values()) == 5242 == overall["n"]
 
 
 def test_map_column_with_spaces_and_quotes(tmp_path, capsys):
