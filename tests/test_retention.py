@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,11 @@ from tests.helpers import parquet_table
 from uxcx import retention as R
 from uxcx import stats as S
 from uxcx.engines.duckdb import DuckDBEngine
-from uxcx.sql import Filters, TableInfo
+from uxcx.labels import fmt_p
+from uxcx.retention import analysis as RA
+from uxcx.retention import drivers as RD
+from uxcx.retention import narrative
+from uxcx.sql import DUCKDB, Dialect, Filters, TableInfo
 from uxcx.store import SAMPLE_DIR, Workspace
 
 SNAP = Path(__file__).parent / "snapshots" / "retention"
@@ -286,7 +291,7 @@ def test_key_drivers_shapley_and_bootstrap(gen, sus_churn):
 def test_key_drivers_subsample_bootstrap_for_large_data(gen, sus_churn, monkeypatch):
     engine, tables, *_ = gen
     full = {k.target: k for k in sus_churn.drivers}["nps"]
-    monkeypatch.setattr(R, "MAX_BOOT_ROWS", 40_000)
+    monkeypatch.setattr(RD, "MAX_BOOT_ROWS", 40_000)
     sub = R.key_drivers(engine, tables, n_boot=100, seed=3)[0]
     assert "on a subsample of" in sub.method
     for a, b in zip(full.drivers, sub.drivers, strict=True):
@@ -332,7 +337,7 @@ def test_scatter_points_then_binned_for_large_n(tmp_path, sus_churn, monkeypatch
     assert (sc.data["x_lo"] < sc.data["x_hi"]).all()
     assert a.to_json()["scatter"] == {"kind": "binned", "rows": len(sc.data)}
     # Very many distinct scores: counts on a fine grid, r barely moves, and the method says so.
-    monkeypatch.setattr(R, "MAX_DISTINCT_X", 50)
+    monkeypatch.setattr(RA, "MAX_DISTINCT_X", 50)
     g = R.analyse(engine, tables, "sus", "churned", drivers=False)
     assert "grid of 10,000 steps" in g.method and g.coverage["distinct_x"] > 50
     assert g.pearson.r == pytest.approx(a.pearson.r, abs=1e-4) and g.n == a.n
@@ -589,3 +594,66 @@ def test_sample_data_shows_the_built_in_effect(sample):
     assert a.survival is not None and a.survival.logrank.p < 0.05
     # SUS comes from the ten items with Brooke's scoring (the registry's first variant).
     assert [c[0] for c in a.query.measure.columns] == [f"sus_q{i}" for i in range(1, 11)]
+
+
+# ---- typed errors, the dialect seam, the narrative ------------------------------------------------
+
+
+def test_errors_carry_a_typed_reason(gen, tmp_path):
+    engine, tables, *_ = gen
+    with pytest.raises(R.RetentionError) as e:
+        R.analyse(engine, [t for t in tables if t.name == "ux"], "sus", "churned")
+    assert e.value.reason == "no_outcome" and e.value.fixed_by_mapping
+    again = pickle.loads(pickle.dumps(e.value))  # cached page results are pickled
+    assert (str(again), again.reason) == (str(e.value), "no_outcome")
+    customers, ux, _ = generate(12, seed=1)
+    ux = ux[ux["customer_id"].isin(ux["customer_id"].unique()[:7])]
+    with pytest.raises(R.RetentionError) as e:
+        R.analyse(engine, _tables(engine, customers, ux, prefix="few_"), "sus", "churned")
+    assert e.value.reason == "too_few" and not e.value.fixed_by_mapping
+
+
+class _OtherDialect(Dialect):
+    """Marks what it renders, to show the retention SQL reaches the dialect for each construct."""
+
+    @staticmethod
+    def as_text(ref: str) -> str:
+        return f"TEXT({ref})"
+
+    def quantile(self, expr: str, q: float | str) -> str:
+        return f"percentile({expr}, {q})"
+
+    @staticmethod
+    def list_element(expr: str, index: int) -> str:
+        return f"element_at({expr}, {index})"
+
+    def count_where(self, condition: str) -> str:
+        return f"count_if({condition})"
+
+    def aggregate(self, agg) -> str:
+        return agg.wrap.format(f"{agg.func}_if({agg.arg}, {agg.where})")
+
+
+def test_build_query_renders_through_the_dialect():
+    q = R.build_query([SNAP_UX, SNAP_CUSTOMERS], "app_rating", "retention", dialect=_OtherDialect())
+    for construct in ("AS VARCHAR", "quantile_cont", "q[1]", "FILTER"):
+        assert construct not in q.sql
+    assert 'TEXT(b."customer_id")' in q.sql and "element_at(q, 3)" in q.sql
+    assert "count_if(NOT ok)" in q.sql and "avg_if(v, ok) AS x" in q.sql
+    assert R.build_query([SNAP_UX, SNAP_CUSTOMERS], "app_rating", "retention").sql == (
+        R.build_query([SNAP_UX, SNAP_CUSTOMERS], "app_rating", "retention", dialect=DUCKDB).sql
+    )
+
+
+def test_narrative_on_the_sample(sample):
+    engine, tables = sample
+    a = R.analyse(engine, tables, "sus", "churned", drivers=False)
+    worst, best = a.bands[0], a.bands[-1]
+    gap = S.diff_proportions(worst.events, worst.n, best.events, best.n)
+    assert a.band_gap == gap
+    tiles = {t.label: t for t in narrative.tiles(a)}
+    assert tiles["Churned: best vs worst band"].lines[1].endswith(fmt_p(gap.p))
+    assert tiles["Point-biserial r"].lines[1] == f"{fmt_p(a.pearson.p)} · n = {a.n:,} customers"
+    assert a.power_n == S.power_n_for_r(R.R_FOR_POWER) == 85
+    assert narrative.how_to_read(a)[: len(a.cautions)] == a.cautions
+    assert narrative.headline(a).startswith("Customers in SUS grade A")

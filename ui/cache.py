@@ -175,19 +175,19 @@ def retention_options(ds: Dataset) -> tuple[list[str], dict[str, str], list[str]
 @st.cache_data(max_entries=500, show_spinner=False)
 def _retention_analysis(
     ds_id: str, version: str, ux: str, outcome: str, fkey: tuple
-) -> tuple[RetentionAnalysis | None, str]:
+) -> tuple[RetentionAnalysis | None, R.RetentionError | None]:
     h = _open(ds_id)
     try:
         return R.analyse(
             h.engine, h.tables(), ux, outcome, Filters.from_key(fkey), drivers=False
-        ), ""
+        ), None
     except R.RetentionError as e:
-        return None, str(e)
+        return None, e
 
 
 def retention_analysis(
     ds: Dataset, ux: str, outcome: str, filters: Filters
-) -> tuple[RetentionAnalysis | None, str]:
+) -> tuple[RetentionAnalysis | None, R.RetentionError | None]:
     """The analysis, or the user-fixable reason it cannot run (cached too, so it is cheap)."""
     return _retention_analysis(ds.id, ds.version, ux, outcome, filters.key())
 

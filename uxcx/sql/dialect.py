@@ -7,6 +7,8 @@ know which engine runs it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..kinds import Agg
 from ..roles import FALSE_WORDS, TRUE_WORDS, is_date_type, is_numeric_type
 
@@ -82,6 +84,26 @@ class Dialect:
     def quantile(self, expr: str, q: float | str) -> str:
         """The interpolated quantile (q a number or a list literal such as [0.25, 0.5])."""
         return f"quantile_cont({expr}, {q})"
+
+    # ---- lists ----------------------------------------------------------------------------
+    @staticmethod
+    def list_literal(values: Sequence[float]) -> str:
+        """A list of numbers, e.g. the quantiles to take at once: [0.25, 0.5, 0.75]."""
+        return "[" + ", ".join(repr(float(v)) for v in values) + "]"
+
+    @staticmethod
+    def list_element(expr: str, index: int) -> str:
+        """One element of a list value, counting from 1."""
+        return f"{expr}[{index}]"
+
+    # ---- statements -----------------------------------------------------------------------
+    @staticmethod
+    def cte(name: str, body: str, *, materialized: bool = False) -> str:
+        """One WITH item; materialized: evaluate once however often it is referenced."""
+        # An engine may inline a CTE into each reference: row numbers and hashed subsamples
+        # must then be the same rows in every one.
+        mat = "MATERIALIZED " if materialized else ""
+        return f"{name} AS {mat}(\n  {body}\n)"
 
     # ---- time -----------------------------------------------------------------------------
     def date_trunc(self, grain: str, date_sql: str) -> str:

@@ -1,0 +1,172 @@
+"""SQL building blocks shared by the per-mode queries and key drivers: scans, filters, scores.
+
+Every engine-specific construct goes through the Builder's Dialect, so the same plan renders for
+DuckDB (the default, snapshot-tested) or another engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..sql import DUCKDB, Dialect, Filters, TableInfo, filter_clauses
+from .measures import Measure, OutcomeSource
+
+
+class Builder:
+    """Collects CTEs and their bound parameters in text order, rendered by one dialect."""
+
+    def __init__(self, dialect: Dialect = DUCKDB) -> None:
+        self.dialect = dialect
+        self.ctes: list[str] = []
+        self.params: list = []
+
+    def add(self, name: str, body: str, params: Sequence = (), materialized: bool = False) -> None:
+        """Append `name AS (body)` and the parameters its placeholders bind."""
+        self.ctes.append(self.dialect.cte(name, body, materialized=materialized))
+        self.params.extend(params)
+
+    def text(self) -> str:
+        """The WITH clause so far."""
+        return "WITH " + ",\n".join(self.ctes)
+
+
+@dataclass
+class FilterPlan:
+    """Which scans the global filters apply to, and the filters no scanned table can reach."""
+
+    filters: Filters | None
+    date_tables: frozenset[str]
+    unapplied: list[str]
+    dialect: Dialect = DUCKDB
+
+    def where(self, table: TableInfo, alias: str) -> tuple[str, list]:
+        """WHERE clause (with leading newline) and params for one table scan."""
+        f = self.filters
+        if f is None or f.is_empty():
+            return "", []
+        d = self.dialect
+        time_sql = None
+        if table.name in self.date_tables and table.time_column:
+            time_sql = typed(d, table, alias, table.time_column, "date")
+
+        def column(name: str) -> tuple[str, str] | None:
+            # One table per scan: a segment it lacks is reported by plan_filters, not here.
+            if name not in table.columns:
+                return None
+            return f"{alias}.{d.quote_ident(name)}", table.columns[name]
+
+        conds, params, _ = filter_clauses(column, time_sql, f, d)
+        if not conds:
+            return "", []
+        return "\n  WHERE " + "\n    AND ".join(conds), params
+
+
+def plan_filters(
+    filters: Filters | None,
+    scans: Sequence[TableInfo],
+    dialect: Dialect = DUCKDB,
+    every_dated: bool = False,
+) -> FilterPlan:
+    """Segments filter every scanned table that has the column; the date range filters the
+    first table with a response date (else signup date), or every dated table."""
+    unapplied: list[str] = []
+    date_tables: frozenset[str] = frozenset()
+    if filters and (filters.date_from or filters.date_to):
+        dated = [t for t in scans if t.role_column("date")] or [t for t in scans if t.time_column]
+        if dated:
+            date_tables = frozenset(t.name for t in (dated if every_dated else dated[:1]))
+        else:
+            unapplied.append("date range")
+    if filters:
+        for col, values in sorted(filters.segments.items()):
+            if values and not any(col in t.columns for t in scans):
+                unapplied.append(col)
+    return FilterPlan(filters, date_tables, unapplied, dialect)
+
+
+def typed(d: Dialect, table: TableInfo, alias: str, column: str, kind: str) -> str:
+    """A column of a scanned table, read as the role kind needs it."""
+    return d.typed_column(f"{alias}.{d.quote_ident(column)}", table.columns[column], kind)
+
+
+def as_key(d: Dialect, alias: str, column: str) -> str:
+    """A join key (customer id or group) as text, so ids typed differently per file still match."""
+    return d.as_text(f"{alias}.{d.quote_ident(column)}")
+
+
+def churn_expr(d: Dialect, out: OutcomeSource, alias: str, rates: bool = False) -> str:
+    """The churn flag as 0/1 (or, for a table of group rates, as a number)."""
+    if out.churn_from_date:
+        return f"CASE WHEN {alias}.{d.quote_ident(out.churned)} IS NULL THEN 0 ELSE 1 END"
+    return typed(d, out.table, alias, out.churned, "numeric" if rates else "binary")
+
+
+def ux_columns(d: Dialect, m: Measure, alias: str) -> list[str]:
+    """The measure's typed input columns, named by their role aliases."""
+    return [f"{typed(d, m.table, alias, col, kind)} AS {a}" for a, col, kind in m.columns]
+
+
+def outcome_columns(d: Dialect, out: OutcomeSource, alias: str) -> list[str]:
+    """churned 0/1, and tenure and CLV when mapped."""
+    cols = [f"{churn_expr(d, out, alias)} AS churned"]
+    if out.tenure:
+        cols.append(f"{typed(d, out.table, alias, out.tenure, 'numeric')} AS tenure")
+    if out.clv:
+        cols.append(f"{typed(d, out.table, alias, out.clv, 'numeric')} AS clv")
+    return cols
+
+
+def scored(m: Measure, key: str, source: str) -> str:
+    """Per response: the score v and whether it is inside the scale (ok)."""
+    where = f"\n  WHERE {m.fill(m.where)}" if m.where else ""
+    return (
+        f"SELECT {key}, {m.fill(m.value)} AS v,\n    ({m.fill(m.valid)}) AS ok\n"
+        f"  FROM {source}{where}"
+    )
+
+
+def ux_cte(d: Dialect, m: Measure, key: str, source: str = "ux_scored") -> str:
+    """Per customer (or group): the score x and how many responses were in and out of scale."""
+    return (
+        f"SELECT {key}, {d.aggregate(m.per_unit)} AS x,\n"
+        f"    {d.count_where('ok')} AS responses,\n"
+        f"    {d.count_where('NOT ok')} AS out_of_scale\n"
+        f"  FROM {source}\n  WHERE {key} IS NOT NULL\n  GROUP BY {key}"
+    )
+
+
+def measure_ctes(b: Builder, m: Measure, name: str, key_col: str, key: str, fp: FilterPlan) -> None:
+    """{name}_rows (typed columns), {name}_scored (v, ok), {name} (key, x per customer/group)."""
+    d = b.dialect
+    where, params = fp.where(m.table, "b")
+    cols = ",\n    ".join([f"{as_key(d, 'b', key_col)} AS {key}", *ux_columns(d, m, "b")])
+    b.add(f"{name}_rows", f"SELECT {cols}\n  FROM {m.table.source} AS b{where}", params)
+    b.add(f"{name}_scored", scored(m, key, f"{name}_rows"))
+    b.add(name, ux_cte(d, m, key, f"{name}_scored"))
+
+
+def outcome_cte(b: Builder, out: OutcomeSource, fp: FilterPlan, group: str | None) -> None:
+    """outcome: one row per customer (and group) with churned 0/1, tenure, CLV."""
+    d = b.dialect
+    t = out.table
+    where, params = fp.where(t, "c")
+    churn = churn_expr(d, out, "c")
+    cid = t.role_column("customer_id")
+    keys = [f"{as_key(d, 'c', cid)} AS customer_id"] if cid else []
+    if group:
+        keys.append(f"{as_key(d, 'c', group)} AS grp")
+    if cid:
+        # Max per customer: a flat file repeats the customer's flag on every row; when the rows
+        # disagree, having churned at any point counts (churn_values > 1 flags it).
+        parts = [*keys, f"max({churn}) AS churned", f"count(DISTINCT {churn}) AS churn_values"]
+        if out.tenure:
+            parts.append(f"max({typed(d, t, 'c', out.tenure, 'numeric')}) AS tenure")
+        if out.clv:
+            parts.append(f"avg({typed(d, t, 'c', out.clv, 'numeric')}) AS clv")
+        group_by = "\n  GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))
+    else:  # no customer id: each row is a customer
+        parts = [*keys, *outcome_columns(d, out, "c"), "1 AS churn_values"]
+        group_by = ""
+    body = "SELECT " + ",\n    ".join(parts) + f"\n  FROM {t.source} AS c{where}{group_by}"
+    b.add("outcome", body, params)
