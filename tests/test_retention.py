@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,7 +26,6 @@ from uxcx.retention import narrative
 from uxcx.sql import DUCKDB, Dialect, Filters, TableInfo
 from uxcx.store import SAMPLE_DIR, Workspace
 
-SNAP = Path(__file__).parent / "snapshots" / "retention"
 REVENUE = {"Basic": 20.0, "Pro": 60.0, "Enterprise": 250.0}
 
 
@@ -561,15 +558,10 @@ SNAPSHOTS = {
 
 
 @pytest.mark.parametrize("case", sorted(SNAPSHOTS))
-def test_sql_snapshot(case):
+def test_sql_snapshot(case, snapshot):
     q = SNAPSHOTS[case]()
     text = f"-- level={q.level} mode={q.mode} params={list(map(str, q.params))}\n{q.sql}\n"
-    path = SNAP / f"{case}.sql"
-    if os.environ.get("UXCX_UPDATE_SNAPSHOTS"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"no snapshot {path}; run with UXCX_UPDATE_SNAPSHOTS=1"
-    assert text == path.read_text(), f"SQL for {case} changed; review and update the snapshot"
+    snapshot(text, f"retention/{case}.sql")
 
 
 # ---- the sample data ------------------------------------------------------------------------------
