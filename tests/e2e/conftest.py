@@ -64,7 +64,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(workspace: Path) -> tuple[subprocess.Popen, str]:
+def start_server(workspace: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     """Start `streamlit run app.py` on a free loopback port; return the process and base URL."""
     port = _free_port()
     env = {**os.environ, "UXCX_WORKSPACE": str(workspace)}
@@ -73,7 +73,7 @@ def start_server(workspace: Path) -> tuple[subprocess.Popen, str]:
         [sys.executable, "-m", "streamlit", "run", "app.py",
          "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
+         "--server.fileWatcherType", "none", *extra],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
