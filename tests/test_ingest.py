@@ -841,3 +841,46 @@ def test_one_column_of_values_ending_in_a_semicolon_stays_one_column(tmp_path):
     r = run(tmp_path, "Q0 é\nv;\nv;\n".encode())
     assert r.rows == 2 and [c["name"] for c in r.columns] == ["Q0 é"]
     assert columns(r)["Q0 é"] == ["v;", "v;"]
+
+
+def test_worker_env_is_an_allow_list(monkeypatch):
+    from uxcx.ingest.supervisor import _worker_env
+
+    monkeypatch.setenv("OIDC_CLIENT_SECRET", "s3cret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cret")
+    env = _worker_env()
+    assert "s3cret" not in env.values()
+    assert env["PATH"] and env["MALLOC_ARENA_MAX"] == "2" and env["PYTHONPATH"]
+
+
+def test_a_file_past_the_write_limit_gets_a_sentence(tmp_path, monkeypatch):
+    # RLIMIT_FSIZE stands in for a full disk: the worker says so and nothing is left behind.
+    monkeypatch.setenv("UXCX_INGEST_MAX_FILE_MB", "1")
+    src = tmp_path / "big.csv"
+    rows = "".join(f"{i},{os.urandom(100).hex()}\n" for i in range(40_000))  # incompressible
+    src.write_text("a,b\n" + rows)
+    with pytest.raises(IngestError, match="of disk uxcx allows"):
+        ingest_file(src, tmp_path / "out" / "big.parquet")
+    assert not (tmp_path / "out" / "big.parquet").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == []
+
+
+def test_workers_are_bounded_server_wide_and_queue_in_order():
+    import threading
+    import time
+
+    from uxcx.ingest.supervisor import WorkerSlots
+
+    slots = WorkerSlots(1)
+    seen: list[int] = []
+    order: list[str] = []
+    with slots.slot():
+        t = threading.Thread(
+            target=lambda: slots.slot(seen.append).__enter__() or order.append("b")
+        )
+        t.start()
+        time.sleep(0.3)
+        assert order == [] and seen and seen[0] == 1  # waiting, first in line
+        order.append("a")
+    t.join(5)
+    assert order == ["a", "b"]

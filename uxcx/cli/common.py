@@ -7,6 +7,7 @@ run) is printed as one line on stderr and ends the command with exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -43,6 +44,10 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `uxcx metrics … | head`: the reader left; stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def one_line_errors(parser: argparse.ArgumentParser) -> None:

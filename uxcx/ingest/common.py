@@ -68,6 +68,8 @@ def connect(work_dir: Path, memory_mb: int, allowed_paths: list[Path]) -> Any:
             "memory_limit": f"{memory_mb}MB",
             "threads": 2,
             "temp_directory": str(tmp),
+            # Spilling is bounded like every file the worker writes (set by worker.main).
+            "max_temp_directory_size": f"{os.environ.get('UXCX_MAX_TEMP_MB', '8192')}MB",
             "preserve_insertion_order": True,
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,

@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .result import IngestError, IngestResult, format_size, memory_message
@@ -48,8 +50,13 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+# The only variables a worker inherits: it parses untrusted files, so it never sees the server's
+# secrets (OIDC client secrets, cloud credentials, tokens in the environment).
+_ENV_ALLOWED = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "UXCX_INGEST_FAST")
+
+
 def _worker_env() -> dict[str, str]:
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k in _ENV_ALLOWED}
     # Under an address-space cap, per-thread malloc arenas and BLAS thread pools reserve
     # hundreds of MB of address space they never use; keep them small.
     env.update(
@@ -62,8 +69,49 @@ def _worker_env() -> dict[str, str]:
     )
     # Make `-m uxcx.ingest.worker` importable even when uxcx is not installed.
     pkg_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, os.environ.get("PYTHONPATH")) if p)
     return env
+
+
+class WorkerSlots:
+    """A server-wide bound on concurrent ingest workers; the rest wait in arrival order."""
+
+    def __init__(self, size: int):
+        self.size = max(1, size)
+        self._busy = 0
+        self._queue: list[object] = []
+        self._cond = threading.Condition()
+
+    @contextlib.contextmanager
+    def slot(self, on_wait: Callable[[int], None] | None = None) -> Iterator[None]:
+        """Hold one worker slot; `on_wait(position)` is told the queue position while waiting."""
+        me = object()
+        with self._cond:
+            self._queue.append(me)
+            while self._queue.index(me) >= self.size - self._busy:
+                if on_wait is not None:
+                    on_wait(self._queue.index(me) - (self.size - self._busy) + 1)
+                self._cond.wait(timeout=0.5)
+            self._queue.remove(me)
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy -= 1
+                self._cond.notify_all()
+
+
+# Each worker may take 2 GB and a core: by default as many at once as the machine has cores.
+SLOTS = WorkerSlots(int(os.environ.get("UXCX_MAX_INGEST_WORKERS") or os.cpu_count() or 2))
+
+
+def max_output_mb(src: Path) -> int:
+    """Bytes one job may write per file (Parquet, staging, DuckDB's spill): 3× the upload, ≥ 512 MB."""
+    configured = os.environ.get("UXCX_INGEST_MAX_FILE_MB")
+    if configured:
+        return int(configured)
+    return max(512, 3 * (src.stat().st_size >> 20))
 
 
 def _failure_sentence(returncode: int, stderr: str, memory_mb: int) -> str:
@@ -88,6 +136,7 @@ def ingest_file(
     timeout_s: float = 120.0,
     memory_mb: int = 2048,
     max_expanded_mb: int = 2048,
+    on_wait: Callable[[int], None] | None = None,
 ) -> IngestResult:
     """Parse `src` in a separate worker process with a memory cap and time limit; write Parquet to `dest`."""
     src = Path(src)
@@ -114,10 +163,12 @@ def ingest_file(
         str(int(memory_mb)),
         "--max-expanded-mb",
         str(int(max_expanded_mb)),
+        "--max-output-mb",
+        str(max_output_mb(src)),
     ]
     proc: subprocess.Popen | None = None
     try:
-        with open(work / "stderr.txt", "wb") as err:
+        with SLOTS.slot(on_wait), open(work / "stderr.txt", "wb") as err:
             # No preexec_fn: it can deadlock in a threaded parent (Streamlit). The worker sets
             # its own RLIMIT_AS before it imports anything large.
             proc = subprocess.Popen(

@@ -18,9 +18,11 @@ nothing large is loaded before ``main`` has capped the address space.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import resource
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -28,7 +30,7 @@ from pathlib import Path
 from .common import connect, sql_str
 from .infer import Column, final_names, finish
 from .parquet import check_expanded_size, parquet_columns
-from .result import IngestError, IngestResult, memory_message
+from .result import IngestError, IngestResult, format_size, memory_message
 from .sniff import detect_encoding, detect_format, sniff
 from .stage_fast import fast_path_fits, stage_text_fast
 from .stage_text import Staged, stage_text
@@ -149,6 +151,31 @@ def _cap_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _cap_files(max_output_mb: int) -> None:
+    # A file past RLIMIT_FSIZE raises EFBIG on write instead of SIGXFSZ killing the worker, so
+    # the user gets a sentence and the half-written file is removed by the supervisor.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    limit = max_output_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+
+
+def disk_message(exc: BaseException, max_output_mb: int) -> str | None:
+    """The sentence for a write that failed for lack of disk (or past the per-upload limit)."""
+    code = getattr(exc, "errno", None)
+    text = str(exc)
+    if code == errno.EFBIG or "File too large" in text or "max_temp_directory_size" in text:
+        return (
+            "Reading this file would need more than the "
+            f"{format_size(max_output_mb * 1024 * 1024)} of disk uxcx allows for one upload."
+        )
+    if code == errno.ENOSPC or "No space left on device" in text:
+        return "The server's disk is full, so nothing was saved; try again later."
+    return None
+
+
 def _duckdb_memory_mb(memory_mb: int) -> int:
     # Python, pyarrow and DuckDB's own code take ~500 MB of address space before any data;
     # DuckDB's buffer pool gets about half of the rest and spills to disk beyond that.
@@ -170,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", required=True, type=Path)
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--max-expanded-mb", type=int, default=2048)
+    parser.add_argument("--max-output-mb", type=int, default=8192)
     args = parser.parse_args(argv)
     _cap_memory(args.memory_mb)
+    _cap_files(args.max_output_mb)
+    os.environ["UXCX_MAX_TEMP_MB"] = str(args.max_output_mb)
     try:
         result = convert(
             args.src,
@@ -186,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     except IngestError as exc:
         payload = {"ok": False, "error": str(exc)}
     except Exception as exc:
-        if is_memory_error(exc):
+        disk = disk_message(exc, args.max_output_mb)
+        if disk is not None:
+            payload = {"ok": False, "error": disk}
+        elif is_memory_error(exc):
             payload = {"ok": False, "error": memory_message(args.memory_mb)}
         else:
             traceback.print_exc()

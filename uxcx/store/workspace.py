@@ -17,7 +17,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,21 +200,37 @@ class Workspace:
 
     @staticmethod
     def _ingest_all(jobs: list[tuple[str, Path, Path]], report: Progress) -> list[IngestResult]:
-        """Ingest files in parallel worker processes (one per core); errors name the file."""
+        """Ingest files in parallel worker processes (one per core); errors name the file.
+
+        Workers are bounded server-wide: while this upload waits for a free one, the progress
+        line says its place in the queue.
+        """
         results: dict[int, IngestResult] = {}
+        queued: dict[int, int] = {}  # job → queue position, written by the waiting threads
         workers = max(1, min(len(jobs), os.cpu_count() or 1, 4))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {
-                pool.submit(ingest_file, src, dest): i for i, (_, src, dest) in enumerate(jobs)
-            }
+
+        def run(i: int, src: Path, dest: Path) -> IngestResult:
             try:
-                for done in as_completed(futures):
-                    i = futures[done]
-                    try:
-                        results[i] = done.result()
-                    except IngestError as e:
-                        raise IngestError(f"{jobs[i][0]}: {e}") from None
-                    report(0.05 + 0.75 * len(results) / len(jobs), f"Read {jobs[i][0]}")
+                return ingest_file(src, dest, on_wait=lambda pos: queued.__setitem__(i, pos))
+            finally:
+                queued.pop(i, None)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(run, i, src, dest): i for i, (_, src, dest) in enumerate(jobs)}
+            pending = set(futures)
+            try:
+                while pending:
+                    done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        i = futures[fut]
+                        try:
+                            results[i] = fut.result()
+                        except IngestError as e:
+                            raise IngestError(f"{jobs[i][0]}: {e}") from None
+                        report(0.05 + 0.75 * len(results) / len(jobs), f"Read {jobs[i][0]}")
+                    if queued and not done:
+                        pos = min(queued.values())
+                        report(0.04, f"Waiting for a free file reader: number {pos} in the queue")
             except BaseException:
                 for f in futures:
                     f.cancel()
