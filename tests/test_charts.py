@@ -236,6 +236,17 @@ def test_nps_composition_stacks_three_buckets():
     assert {"NPS", "share"} <= _tooltip_titles(spec)
 
 
+def test_nps_composition_by_year_has_a_tooltip_format():
+    # There is no year entry in the grain formats: the tooltip falls back to "%Y" like the axis
+    # (it was None, which Vega-Lite's schema rejects when the chart is serialised).
+    df = pd.DataFrame(
+        {"period": [dt.date(2024, 1, 1)], "promoters": [5], "detractors": [2], "n": [10]}
+    )
+    spec = _spec(charts.nps_composition(df, grain="year"))
+    period = next(t for t in spec["encoding"]["tooltip"] if t["field"] == "period")
+    assert period["format"] == "%Y"
+
+
 def test_score_distribution_marks_top_two_box():
     df = pd.DataFrame({"value": [1.0, 2.0, 3.0, 4.0, 5.0], "count": [1, 2, 3, 4, 5]})
     spec = _spec(charts.score_distribution(df, "csat", x_title="Satisfaction (1–5)"))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .engines import Engine
 from .kinds import kind_of
-from .metrics import METRICS, Metric, get_metric
+from .metrics import METRICS, Family, Metric, get_metric
 from .sql import CompiledQuery, Filters, Missing, TableInfo, compile_metric
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ class MetricResult:
 
     metric: str
     label: str
-    family: str
+    family: Family
     group: str | None
     period: dt.date | None
     value: float

@@ -20,7 +20,7 @@ from .compute import MetricResult
 from .engines import Engine
 from .kinds import Agg
 from .metrics import get_metric
-from .roles import ROLE_BY_NAME
+from .roles import ROLE_BY_NAME, RoleKind
 from .sql import Filters, Missing, Resolver, RowQuery, TableInfo, filter_clauses, row_query
 
 
@@ -190,7 +190,7 @@ def value_histogram(
 
 
 # ---- cohorts -----------------------------------------------------------------------------
-def _base_sql(res: Resolver, role: str, kind: str) -> str | None:
+def _base_sql(res: Resolver, role: str, kind: RoleKind) -> str | None:
     """A role's column of the base table (alias b), typed as `kind`; None when not mapped."""
     return res.role(role, kind) if res.base.role_column(role) else None
 

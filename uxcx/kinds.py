@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, SupportsFloat, SupportsInt, cast
 
 if TYPE_CHECKING:  # the stats package imports scipy: load it when a kind first estimates
     from .stats import DiffResult, Estimate
@@ -24,7 +24,7 @@ class _Row(Protocol):
     """What this module reads of a metric row (metrics.py imports this module, not vice versa)."""
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> KindName: ...
 
     @property
     def axis_range(self) -> tuple[float, float] | None: ...
@@ -50,12 +50,14 @@ class Agg:
 _COUNTS = (Agg("n", "count", where="ok"), Agg("out_of_scale", "count", where="NOT ok"))
 
 
+# A statistic is whatever the engine returned for it (int, float, Decimal, a numpy scalar, NULL);
+# every such value converts with float() / int().
 def _f(x: object) -> float:
-    return float("nan") if x is None else float(x)  # type: ignore[arg-type]
+    return float("nan") if x is None else float(cast(SupportsFloat, x))
 
 
 def _i(x: object) -> int:
-    return int(x or 0)  # type: ignore[call-overload, no-any-return]
+    return int(cast(SupportsInt, x or 0))
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def _geomean_compare(a: Stats, b: Stats) -> DiffResult:
 # ln only of valid (positive) values: ln(0) would raise.
 _LOG_V = "ln(CASE WHEN ok THEN v END)"
 
-KINDS: dict[str, Kind] = {
+KINDS: dict[KindName, Kind] = {
     "proportion": Kind(
         "proportion",
         (*_COUNTS, Agg("successes", "sum", "v", "ok", cast="DOUBLE")),

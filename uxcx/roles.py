@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 # Kinds decide how a column is read: "scale" and "numeric" become DOUBLE, "binary" becomes 0/1,
 # "date" a DATE, "id"/"dimension" stay as they are.
-KINDS = ("id", "date", "dimension", "scale", "numeric", "binary")
+RoleKind = Literal["id", "date", "dimension", "scale", "numeric", "binary"]
+KINDS: tuple[RoleKind, ...] = ("id", "date", "dimension", "scale", "numeric", "binary")
 
 
 @dataclass(frozen=True)
@@ -17,7 +19,7 @@ class Role:
 
     name: str
     label: str
-    kind: str
+    kind: RoleKind
     description: str
     patterns: tuple[str, ...] = ()
     scale: tuple[float, float] | None = None

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 SEED = 20261123
 
@@ -182,10 +183,12 @@ def _whole_months(start_day: np.ndarray, end_day: np.ndarray) -> np.ndarray:
     end_m = end.astype("datetime64[M]")
     start_dom = (start - start_m.astype("datetime64[D]")).astype(np.int64)
     end_dom = (end - end_m.astype("datetime64[D]")).astype(np.int64)
-    return (end_m - start_m).astype(np.int64) - (end_dom < start_dom)
+    # Datetime arithmetic is untyped in numpy's stubs: the result's type is stated.
+    months: np.ndarray = (end_m - start_m).astype(np.int64) - (end_dom < start_dom)
+    return months
 
 
-def _logistic(x: np.ndarray) -> np.ndarray:
+def _logistic(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard logistic function."""
     return 1.0 / (1.0 + np.exp(-x))
 

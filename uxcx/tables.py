@@ -107,7 +107,9 @@ def roles_from_rows(ds: Dataset, edited: pd.DataFrame) -> tuple[dict[str, RoleMa
         t = by_file[r["File"]]
         mapping = out[t.name]
         if ROLE_BY_NAME[role].multi:
-            mapping.setdefault(role, []).append(r["Column"])
+            cols = mapping.setdefault(role, [])
+            assert isinstance(cols, list)  # this loop gives a multi role only lists
+            cols.append(r["Column"])
         elif role in mapping:
             problems.append(
                 f"In {t.file}, '{role}' is given to both '{mapping[role]}' and '{r['Column']}'; "

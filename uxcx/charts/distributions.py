@@ -22,6 +22,7 @@ from .theme import (
     UX_COLOR,
     _as_time,
     _frame,
+    _layer,
 )
 
 
@@ -135,7 +136,7 @@ def sus_distribution(
             )
             .encode(x="x:Q", y=alt.value(0), text="label:N")
         )
-    return alt.layer(*layers)
+    return _layer(*layers)
 
 
 NPS_BUCKETS = ("Promoters", "Passives", "Detractors")
@@ -170,11 +171,13 @@ def nps_composition(
             timeUnit="yearmonth" if grain == "month" else alt.Undefined,
             axis=alt.Axis(format=_GRAIN_FORMAT.get(grain or "month", "%Y"), labelAngle=0),
         )
-        first = alt.Tooltip("period:T", title="Month", format=_GRAIN_FORMAT.get(grain or "month"))
+        first = alt.Tooltip(
+            "period:T", title="Month", format=_GRAIN_FORMAT.get(grain or "month", "%Y")
+        )
     else:
         xenc = alt.X(f"{by}:N", title=None, axis=alt.Axis(labelAngle=0))
         first = alt.Tooltip(f"{by}:N", title="group")
-    return (
+    chart: alt.Chart = (
         alt.Chart(long)
         .mark_bar(cornerRadiusEnd=0)
         .encode(
@@ -202,6 +205,7 @@ def nps_composition(
             ],
         )
     )
+    return chart
 
 
 def _scale_bucket(metric_id: str | None, v: float) -> str:
@@ -239,7 +243,7 @@ def score_distribution(
     else:
         domain, rng = buckets, [FAMILY_COLORS[fam]]
     order = [f"{v:g}" for v in sorted(d["value"])]
-    return (
+    chart: alt.Chart = (
         alt.Chart(d)
         .mark_bar()
         .encode(
@@ -259,6 +263,7 @@ def score_distribution(
             ],
         )
     )
+    return chart
 
 
 def histogram(
@@ -273,7 +278,7 @@ def histogram(
     d = _frame(df, ["bin_start", "bin_end", "count"])
     total = float(d["count"].sum()) or 1.0
     d["share"] = d["count"] / total
-    return (
+    chart: alt.Chart = (
         alt.Chart(d)
         .mark_bar(color=FAMILY_COLORS.get(family, UX_COLOR), binSpacing=1, cornerRadiusEnd=0)
         .encode(
@@ -292,6 +297,7 @@ def histogram(
             ],
         )
     )
+    return chart
 
 
 def cohort_heatmap(df: pd.DataFrame | pa.Table, *, value_title: str = "Still active") -> alt.Chart:
@@ -330,4 +336,5 @@ def cohort_heatmap(df: pd.DataFrame | pa.Table, *, value_title: str = "Still act
         ),
         tooltip=tips,
     )
-    return rects.properties(height=alt.Step(16) if len(cohorts) > 12 else alt.Step(22))
+    chart: alt.Chart = rects.properties(height=alt.Step(16) if len(cohorts) > 12 else alt.Step(22))
+    return chart

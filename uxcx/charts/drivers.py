@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..retention import KeyDrivers
-from .theme import UX_COLOR, _ci_text, _pct, _small
+from .theme import UX_COLOR, _ci_text, _layer, _pct, _small
 
 
 def drivers_frame(kd: KeyDrivers) -> pd.DataFrame:
@@ -49,7 +49,11 @@ def drivers_chart(kd: KeyDrivers, *, title: str | None = None) -> alt.LayerChart
         alt.Tooltip("n:Q", title="customers", format=","),
     ]
     base = alt.Chart(d).encode(y=y)
-    tick = {"color": "#31333F", "thickness": 1.5, "size": 10, "orient": "vertical"}
+
+    def tick(field: str) -> alt.Chart:
+        mark: alt.Chart = base.mark_tick(color="#31333F", thickness=1.5, size=10, orient="vertical")
+        return mark.encode(x=x(field))
+
     layers: list[alt.Chart] = [
         base.mark_bar(color=UX_COLOR, opacity=0.85, height={"band": 0.6}).encode(
             x=x("share"), tooltip=tips
@@ -57,13 +61,13 @@ def drivers_chart(kd: KeyDrivers, *, title: str | None = None) -> alt.LayerChart
         base.mark_rule(color="#31333F", strokeWidth=1.5).encode(
             x=x("ci_low"), x2="ci_high:Q", tooltip=tips
         ),
-        base.mark_tick(**tick).encode(x=x("ci_low")),
-        base.mark_tick(**tick).encode(x=x("ci_high")),
+        tick("ci_low"),
+        tick("ci_high"),
         base.mark_text(align="left", dx=6, fontSize=12, fontWeight=600).encode(
             x=x("ci_high"), text="label:N"
         ),
     ]
-    chart = alt.layer(*layers).properties(height=alt.Step(40))
+    chart = _layer(*layers).properties(height=alt.Step(40))
     if title:
         chart = chart.properties(title=title)
     return chart

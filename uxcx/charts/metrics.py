@@ -6,7 +6,8 @@ and draws low-n rows grey or hollow, so a noisy month does not look like a findi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import altair as alt
 import pandas as pd
@@ -25,6 +26,7 @@ from .theme import (
     _benchmark_rule,
     _fmt,
     _frame,
+    _layer,
     _tooltips,
     _with_ci_text,
     _x_time,
@@ -34,7 +36,7 @@ from .theme import (
 
 
 # ---- trends ------------------------------------------------------------------------------
-def sparkline(df: pd.DataFrame | pa.Table, metric_id: str, *, height: int = 44) -> alt.Chart:
+def sparkline(df: pd.DataFrame | pa.Table, metric_id: str, *, height: int = 44) -> alt.LayerChart:
     """A tiny line of the metric by period (no axes) for a tile; low-n points are hollow."""
     metric = METRIC_BY_ID[metric_id]
     d = _with_ci_text(_as_time(_frame(df, ["period", "value"])), metric)
@@ -51,7 +53,7 @@ def sparkline(df: pd.DataFrame | pa.Table, metric_id: str, *, height: int = 44) 
     )
     line = base.mark_line(color=color, strokeWidth=2)
     pts = base.mark_point(color=color, size=18, filled=True, opacity=0.9)
-    return alt.layer(line, pts).properties(height=height)
+    return _layer(line, pts).properties(height=height)
 
 
 def metric_trend(
@@ -60,7 +62,7 @@ def metric_trend(
     *,
     grain: str | None = "month",
     title: str | None = None,
-    x_domain: list | None = None,
+    x_domain: Sequence[dt.date] | None = None,
     show_benchmark: bool = True,
     y_extent: int | None = None,
 ) -> alt.LayerChart:
@@ -80,7 +82,7 @@ def metric_trend(
         d["group"] = d["group"].astype(str)
         extra.insert(0, alt.Tooltip("group:N", title="group"))
         groups = list(dict.fromkeys(d["group"]))
-        color = alt.Color(
+        color: alt.Color | Mapping[str, object] = alt.Color(
             "group:N",
             title=None,
             scale=alt.Scale(domain=groups, range=list(GROUP_COLORS[: len(groups)])),
@@ -120,7 +122,7 @@ def metric_trend(
     rule = _benchmark_rule(metric) if show_benchmark else None
     if rule is not None:
         layers.insert(0, rule)
-    chart = alt.layer(*layers)
+    chart = _layer(*layers)
     if title:
         chart = chart.properties(title=title)
     return chart
@@ -146,7 +148,9 @@ def metrics_trend_multi(
                 title=f"{m.label} · {m.family}", height=160, width=width
             )
         )
-    return alt.vconcat(*panels, spacing=18).resolve_scale(color="independent")
+    # resolve_scale loses its return type (Self) to mypy: the chart's type is stated.
+    chart: alt.VConcatChart = alt.vconcat(*panels, spacing=18).resolve_scale(color="independent")
+    return chart
 
 
 def paired_panels(
@@ -257,4 +261,4 @@ def metric_by_group(
     if rule is not None:
         layers.insert(0, rule)
     step = 34 if len(d) <= 12 else 24
-    return alt.layer(*layers).properties(height=alt.Step(step))
+    return _layer(*layers).properties(height=alt.Step(step))

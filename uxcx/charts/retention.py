@@ -29,6 +29,7 @@ from .theme import (
     LOW_N_COLOR,
     UX_COLOR,
     _ci_text,
+    _layer,
     _num_text,
     _pct,
     _small,
@@ -131,7 +132,7 @@ def scatter_chart(
     logistic: LogisticResult | None = None,
     direction: str = "churned = 1",
     x_title: str | None = None,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.Chart:
     """UX score against the outcome, with a fitted line and 95% band.
 
     Yes/no outcome (customers): share of y = 1 per score bin (dot size = customers, bar = 95%
@@ -214,7 +215,7 @@ def _binary_chart(
             tooltip=tips,
         )
     )
-    return alt.layer(*layers).properties(height=280)
+    return _layer(*layers).properties(height=280)
 
 
 def _points_chart(scatter: Scatter, direction: str, x_title: str) -> alt.LayerChart:
@@ -256,14 +257,14 @@ def _points_chart(scatter: Scatter, direction: str, x_title: str) -> alt.LayerCh
     layers.append(base.mark_point(filled=True, size=90, color=UX_COLOR, opacity=0.9))
     if has_unit and len(d) <= 30:
         layers.append(base.mark_text(align="left", dx=7, dy=-7, fontSize=11).encode(text="unit:N"))
-    return alt.layer(*layers).properties(height=280)
+    return _layer(*layers).properties(height=280)
 
 
 def _heatmap(scatter: Scatter, direction: str, x_title: str) -> alt.Chart:
     """Many units with a numeric outcome: counts on a grid of score bins × outcome bins."""
     d = _small(scatter.data.copy())
     word = outcome_word(direction)
-    return (
+    chart: alt.Chart = (
         alt.Chart(d)
         .mark_rect()
         .encode(
@@ -279,6 +280,7 @@ def _heatmap(scatter: Scatter, direction: str, x_title: str) -> alt.Chart:
         )
         .properties(height=280)
     )
+    return chart
 
 
 def outcome_strip(scatter: Scatter, *, direction: str = "churned = 1") -> alt.Chart:
@@ -291,23 +293,26 @@ def outcome_strip(scatter: Scatter, *, direction: str = "churned = 1") -> alt.Ch
     # The same bins as the dots above, so each cell sits right under its dot.
     counts = _counts_per_bin(scatter, MAX_SCORE_BINS)
     rows = []
-    for r in counts.itertuples():
-        rng = f"{_num_text(r.x_lo)}–{_num_text(r.x_hi)}"
-        for label, k in ((word, r.events), (other, r.n - r.events)):
-            share = k / r.n if r.n else math.nan
+    # Zipped columns yield the Python scalars itertuples would, but pandas-stubs types an
+    # itertuples field as any scalar (a date, NaT…), which float() and int() do not take.
+    bins = zip(counts["x_lo"], counts["x_hi"], counts["n"], counts["events"], strict=True)
+    for x_lo, x_hi, n, events in bins:
+        rng = f"{_num_text(x_lo)}–{_num_text(x_hi)}"
+        for label, k in ((word, events), (other, n - events)):
+            share = k / n if n else math.nan
             rows.append(
                 {
-                    "x_lo": r.x_lo,
-                    "x_hi": r.x_hi,
+                    "x_lo": x_lo,
+                    "x_hi": x_hi,
                     "outcome": label,
                     "customers": int(k),
                     "share": share,
                     "range": rng,
-                    "bin_n": int(r.n),
+                    "bin_n": int(n),
                 }  # fmt: skip
             )
     d = _small(pd.DataFrame(rows))
-    return (
+    chart: alt.Chart = (
         alt.Chart(d)
         .mark_rect(stroke="white", strokeWidth=0.5)
         .encode(
@@ -343,6 +348,7 @@ def outcome_strip(scatter: Scatter, *, direction: str = "churned = 1") -> alt.Ch
         )
         .properties(height=78)
     )
+    return chart
 
 
 # ---- bands -------------------------------------------------------------------------------
@@ -431,4 +437,4 @@ def band_rates_chart(
             .mark_rule(color=BENCHMARK_COLOR, strokeDash=[5, 4], strokeWidth=1.2)
             .encode(y=y("rate"), tooltip=[alt.Tooltip("label:N", title="all customers")])
         )
-    return alt.layer(*layers).properties(height=280)
+    return _layer(*layers).properties(height=280)

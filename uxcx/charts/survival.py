@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from ..retention import Survival
-from .theme import _ci_text, _pct, _small, band_scale
+from .theme import _ci_text, _layer, _pct, _small, band_scale
 
 
 def km_frame(survival: Survival, *, include_overall: bool = False) -> pd.DataFrame:
@@ -69,7 +69,7 @@ def km_chart(
     )
     # Invisible points give every step a hover target for the tooltip.
     hover = base.mark_point(size=50, opacity=0, clip=True).encode(y=y("survival"), tooltip=tips)
-    return alt.layer(line, band, hover).properties(height=300)
+    return _layer(line, band, hover).properties(height=300)
 
 
 def survival_table(survival: Survival, *, band_order: Sequence[str] | None = None) -> pd.DataFrame:

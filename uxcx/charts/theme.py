@@ -6,8 +6,10 @@ bigger than an aggregate (MAX_ROWS), because st.altair_chart ships the whole fra
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Literal, cast
 
 import altair as alt
 import pandas as pd
@@ -105,6 +107,18 @@ def uxcx_theme() -> alt.theme.ThemeConfig:
 
 
 # ---- helpers -----------------------------------------------------------------------------
+
+
+def _layer(*charts: alt.Chart | alt.LayerChart) -> alt.LayerChart:
+    """alt.layer, typed as uxcx uses it.
+
+    Altair annotates alt.layer as LayerChart | FacetChart because layers that all carry the same
+    row/column/facet channel are hoisted into a FacetChart. No uxcx layer has a facet channel, so
+    the result is always a LayerChart.
+    """
+    return cast(alt.LayerChart, alt.layer(*charts))
+
+
 _GRAIN_TITLES = {
     "day": "Day",
     "week": "Week",
@@ -183,7 +197,9 @@ def _with_ci_text(df: pd.DataFrame, metric: Metric) -> pd.DataFrame:
     return df
 
 
-def _x_time(grain: str | None, title: str | None = None, domain: list | None = None) -> alt.X:
+def _x_time(
+    grain: str | None, title: str | None = None, domain: Sequence[dt.date] | None = None
+) -> alt.X:
     # Pixel padding keeps the first and last points whole (marks are clipped to the plot).
     scale = alt.Scale(domain=domain, padding=10) if domain else alt.Scale(padding=10)
     return alt.X(
@@ -236,13 +252,14 @@ def _tooltips(metric: Metric, extra: Sequence[alt.Tooltip] = ()) -> list[alt.Too
     ]
 
 
-def _benchmark_rule(metric: Metric, orient: str = "y") -> alt.Chart | None:
+def _benchmark_rule(metric: Metric, orient: Literal["x", "y"] = "y") -> alt.Chart | None:
     """A dashed rule at the metric's benchmark (SUS 68, task success 78%)."""
     if metric.benchmark is None:
         return None
     bdf = pd.DataFrame({"benchmark": [metric.benchmark], "label": [metric.benchmark_label]})
     enc = {orient: alt.Y("benchmark:Q") if orient == "y" else alt.X("benchmark:Q")}
-    rule = (
+    # Altair's mark_* methods lose their return type (Self) to mypy: the chart's type is stated.
+    rule: alt.Chart = (
         alt.Chart(bdf)
         .mark_rule(color=BENCHMARK_COLOR, strokeDash=[5, 4], strokeWidth=1.5)
         .encode(

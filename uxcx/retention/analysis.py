@@ -86,7 +86,9 @@ def analyse(
 
 
 def _fetch(engine: Engine, q: RetentionQuery, tail: str, extra: str = "") -> pd.DataFrame:
-    return engine.query(q.select(tail, extra), q.params).to_pandas()
+    # pyarrow is untyped: the frame's type is stated here.
+    df: pd.DataFrame = engine.query(q.select(tail, extra), q.params).to_pandas()
+    return df
 
 
 _COVERAGE = ("with_outcome", "with_ux", "out_of_scale", "conflicting")
@@ -197,7 +199,7 @@ def _scatter(
     bins = np.minimum(np.floor((x - lo) / width), SCATTER_BINS - 1).astype(int)
     g = (
         counts.assign(bin=bins)
-        .groupby(["bin", "y"], as_index=False)["w"]
+        .groupby(["bin", "y"], as_index=False)[["w"]]
         .sum()
         .sort_values(["bin", "y"], ignore_index=True)
     )
@@ -289,8 +291,8 @@ def _analyse_groups(engine: Engine, q: RetentionQuery) -> RetentionAnalysis:
         by_band.sort(key=lambda b: (b.x_mean, b.band))
     else:
         by_band = [
-            Band(str(r.unit), None, None, float(r.y), math.nan, math.nan, r.x, r.x, r.x)
-            for r in df.itertuples()
+            Band(str(unit), None, None, float(y_), math.nan, math.nan, x_, x_, x_)
+            for unit, x_, y_ in zip(df["unit"], df["x"], df["y"], strict=True)
         ]
     measure = q.measure
     what = "churn rate" if q.direction == "churned = 1" else "retention rate"

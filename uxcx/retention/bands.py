@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from .. import stats
@@ -23,7 +24,9 @@ def band_time(engine: Engine, q: RetentionQuery) -> pd.DataFrame:
         "  sum(y) AS y_events, min(x) AS x_min, max(x) AS x_max, sum(x) AS x_sum\n"
         "FROM cust\nGROUP BY band, band_label, tenure\nORDER BY band, band_label, time"
     )
-    return engine.query(sql, q.params).to_pandas()
+    # pyarrow is untyped: the frame's type is stated here.
+    bt: pd.DataFrame = engine.query(sql, q.params).to_pandas()
+    return bt
 
 
 def bands(q: RetentionQuery, bt: pd.DataFrame) -> list[Band]:
@@ -45,9 +48,13 @@ def bands(q: RetentionQuery, bt: pd.DataFrame) -> list[Band]:
         labels = quartile_band_labels(list(zip(df["x_min"], df["x_max"], strict=True)))
     else:
         labels = [str(v) for v in df["band_label"]]
+    # Zipped columns yield the Python scalars itertuples would, but pandas-stubs types an
+    # itertuples field as any scalar (a date, NaT…), which float() and int() do not take.
+    cols = (df[c] for c in ("n", "events", "x_min", "x_max", "x_mean", "band_label"))
+    rows = zip(labels, *cols, strict=True)
     out = []
-    for label, r in zip(labels, df.itertuples(), strict=True):
-        n, events = int(r.n), int(round(r.events))
+    for label, n_rows, n_events, x_min, x_max, x_mean, raw in rows:
+        n, events = int(n_rows), int(round(n_events))
         est = stats.adjusted_wald(events, n)
         out.append(
             Band(
@@ -57,10 +64,10 @@ def bands(q: RetentionQuery, bt: pd.DataFrame) -> list[Band]:
                 est.value,
                 est.ci_low,
                 est.ci_high,
-                float(r.x_min),
-                float(r.x_max),
-                float(r.x_mean),
-                str(r.band_label),
+                float(x_min),
+                float(x_max),
+                float(x_mean),
+                str(raw),
             )  # fmt: skip
         )
     return out
@@ -75,7 +82,7 @@ def survival(bt: pd.DataFrame, bands: list[Band]) -> Survival | None:
     shown = {b.key: b.band for b in bands}
     per_band: list[BandSurvival] = []
     curves = []
-    groups: dict[str, tuple] = {}
+    groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for (_band, raw), g in df.groupby(["band", "band_label"], sort=False):
         name = shown.get(str(raw), str(raw))
         km = stats.kaplan_meier(g["time"], g["events"], g["censored"])

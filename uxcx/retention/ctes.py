@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..roles import RoleKind
 from ..sql import DUCKDB, Dialect, Filters, TableInfo, filter_clauses
 from .measures import Measure, OutcomeSource
 
@@ -19,9 +20,11 @@ class Builder:
     def __init__(self, dialect: Dialect = DUCKDB) -> None:
         self.dialect = dialect
         self.ctes: list[str] = []
-        self.params: list = []
+        self.params: list[object] = []
 
-    def add(self, name: str, body: str, params: Sequence = (), materialized: bool = False) -> None:
+    def add(
+        self, name: str, body: str, params: Sequence[object] = (), materialized: bool = False
+    ) -> None:
         """Append `name AS (body)` and the parameters its placeholders bind."""
         self.ctes.append(self.dialect.cte(name, body, materialized=materialized))
         self.params.extend(params)
@@ -40,7 +43,7 @@ class FilterPlan:
     unapplied: list[str]
     dialect: Dialect = DUCKDB
 
-    def where(self, table: TableInfo, alias: str) -> tuple[str, list]:
+    def where(self, table: TableInfo, alias: str) -> tuple[str, list[object]]:
         """WHERE clause (with leading newline) and params for one table scan."""
         f = self.filters
         if f is None or f.is_empty():
@@ -85,7 +88,7 @@ def plan_filters(
     return FilterPlan(filters, date_tables, unapplied, dialect)
 
 
-def typed(d: Dialect, table: TableInfo, alias: str, column: str, kind: str) -> str:
+def typed(d: Dialect, table: TableInfo, alias: str, column: str, kind: RoleKind) -> str:
     """A column of a scanned table, read as the role kind needs it."""
     return d.typed_column(f"{alias}.{d.quote_ident(column)}", table.columns[column], kind)
 

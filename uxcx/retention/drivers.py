@@ -15,7 +15,7 @@ from ..sql import Dialect, Filters, TableInfo
 from .ctes import Builder, measure_ctes, outcome_cte, plan_filters
 from .errors import RetentionError
 from .measures import Measure, OutcomeSource, linked_measure, resolve_outcome
-from .results import MIN_CUSTOMERS, Driver, KeyDrivers
+from .results import MIN_CUSTOMERS, Driver, DriverTarget, KeyDrivers
 
 # Bootstrap rows (customers × replicates) the engine builds for key drivers; beyond, a subsample.
 MAX_BOOT_ROWS = 5_000_000
@@ -53,7 +53,7 @@ def key_drivers(
 def _drivers_for(
     engine: Engine,
     measures: list[Measure],
-    target: str,
+    target: DriverTarget,
     nps: Measure | None,
     out: OutcomeSource | None,
     filters: Filters | None,
@@ -61,7 +61,9 @@ def _drivers_for(
     seed: int,
 ) -> KeyDrivers | None:
     d = engine.dialect
-    scans = [m.table for m in measures] + [nps.table if nps else out.table]  # type: ignore[union-attr]
+    source = nps or out  # the target's table: NPS scores, or the churn flag for retention
+    assert source is not None
+    scans = [m.table for m in measures] + [source.table]
     fp = plan_filters(filters, scans, d, every_dated=True)
     b = Builder(d)
     for i, ms in enumerate(measures):
@@ -179,7 +181,7 @@ def _boot_sql(d: Dialect, v: list[str], reps: int, seed: int, frac: float) -> st
 def _boot_moments(
     engine: Engine,
     ctes: str,
-    params: tuple,
+    params: tuple[object, ...],
     v: list[str],
     reps: int,
     seed: int,

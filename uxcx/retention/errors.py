@@ -29,7 +29,7 @@ class RetentionError(Exception):
         super().__init__(message)
         self.reason: Reason = reason
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[RetentionError], tuple[str, Reason]]:
         # Exceptions pickle as type(*args); the reason would be lost (and __init__ fail) without
         # this, and cached page results are pickled.
         return (type(self), (str(self), self.reason))

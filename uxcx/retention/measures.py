@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..kinds import KINDS, Agg, KindName, kind_of
 from ..metrics import METRIC_BY_ID, METRICS, OUTCOME_METRICS, UX_MEASURES, Metric, get_metric
-from ..roles import ROLE_BY_NAME, Role, is_numeric_type
+from ..roles import ROLE_BY_NAME, Role, RoleKind, is_numeric_type
 from ..sql import Missing, Planned, TableInfo, plan
 from .errors import RetentionError
 
@@ -36,7 +36,7 @@ class Measure:
     key: str
     label: str
     table: TableInfo
-    columns: tuple[tuple[str, str, str], ...]  # (alias, column, role kind)
+    columns: tuple[tuple[str, str, RoleKind], ...]  # (alias, column, role kind)
     value: str  # SQL over the aliases
     valid: str
     where: str

@@ -29,7 +29,7 @@ class RetentionQuery:
     level: Level
     mode: Mode
     ctes: str
-    params: tuple
+    params: tuple[object, ...]
     ux: str
     ux_label: str
     outcome: str

@@ -70,7 +70,7 @@ class RetentionAnalysis:
         r = abs(self.pearson.r)
         return stats.power_n_for_r(r) if 0.01 < r < R_FOR_POWER else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         """The `uxcx correlate` JSON (NaN becomes null; rates and survival on 0..1)."""
         return to_json(self)
 
@@ -88,12 +88,12 @@ def _p(x: float | None) -> float | None:
     return float(f"{float(x):.4g}")
 
 
-def _corr_json(c: stats.CorrResult) -> dict:
+def _corr_json(c: stats.CorrResult) -> dict[str, object]:
     return {"r": _num(c.r), "ci_low": _num(c.ci_low), "ci_high": _num(c.ci_high),
             "p": _p(c.p), "n": c.n, "method": c.method}  # fmt: skip
 
 
-def _band_json(b: Band) -> dict:
+def _band_json(b: Band) -> dict[str, object]:
     return {
         "band": b.band,
         "n": b.n,
@@ -105,7 +105,7 @@ def _band_json(b: Band) -> dict:
     }
 
 
-def _surv_json(b: BandSurvival) -> dict:
+def _surv_json(b: BandSurvival) -> dict[str, object]:
     return {
         "n": b.n,
         "events": b.events,
@@ -115,7 +115,7 @@ def _surv_json(b: BandSurvival) -> dict:
     }
 
 
-def _survival_json(s: Survival) -> dict:
+def _survival_json(s: Survival) -> dict[str, object]:
     return {
         **_surv_json(s.overall),
         "bands": [{"band": b.band, **_surv_json(b)} for b in s.bands],
@@ -123,11 +123,11 @@ def _survival_json(s: Survival) -> dict:
     }
 
 
-def _logistic_json(a: RetentionAnalysis) -> dict | None:
+def _logistic_json(a: RetentionAnalysis) -> dict[str, object] | None:
     lg = a.logistic
     if lg is None:
         return None
-    out = {
+    out: dict[str, object] = {
         "odds_ratio_per_10": _num(lg.odds_ratio_per_10),
         "ci_low": _num(lg.or_ci_low),
         "ci_high": _num(lg.or_ci_high),
@@ -146,8 +146,8 @@ def _logistic_json(a: RetentionAnalysis) -> dict | None:
     return out
 
 
-def _impact_json(im: Impact) -> dict:
-    out = {
+def _impact_json(im: Impact) -> dict[str, object]:
+    out: dict[str, object] = {
         "step": im.step,
         "label": im.step_label,
         "outcome_change_pp": _num(im.outcome_change.value * 100),
@@ -165,7 +165,7 @@ def _impact_json(im: Impact) -> dict:
     return out
 
 
-def _drivers_json(k: KeyDrivers) -> dict:
+def _drivers_json(k: KeyDrivers) -> dict[str, object]:
     return {
         "target": k.target,
         "n": k.n,
@@ -186,10 +186,10 @@ def _drivers_json(k: KeyDrivers) -> dict:
     }
 
 
-def to_json(a: RetentionAnalysis) -> dict:
+def to_json(a: RetentionAnalysis) -> dict[str, object]:
     """The `uxcx correlate` JSON of an analysis; key order is part of the CLI's output."""
     q = a.query
-    out: dict = {
+    out: dict[str, object] = {
         "n": a.n,
         "level": q.level,
         "ux": q.ux,

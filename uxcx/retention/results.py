@@ -14,6 +14,8 @@ MIN_GROUPS = 3
 # The correlation the power statement is about: a moderate link (Cohen's "medium").
 R_FOR_POWER = 0.3
 
+DriverTarget = Literal["nps", "retention"]
+
 
 @dataclass(frozen=True)
 class Band:
@@ -80,7 +82,7 @@ class Driver:
 class KeyDrivers:
     """Which UX measures relate most to one target (NPS or retention), per customer."""
 
-    target: str
+    target: DriverTarget
     target_label: str
     n: int
     r2: float

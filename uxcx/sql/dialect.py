@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..kinds import Agg
-from ..roles import FALSE_WORDS, TRUE_WORDS, is_date_type, is_numeric_type
+from ..roles import FALSE_WORDS, TRUE_WORDS, RoleKind, is_date_type, is_numeric_type
 
 
 class Dialect:
@@ -34,7 +34,7 @@ class Dialect:
         """A cast that yields NULL instead of failing on a bad value."""
         return f"TRY_CAST({ref} AS {sql_type})"
 
-    def typed_column(self, ref: str, duck_type: str, kind: str) -> str:
+    def typed_column(self, ref: str, duck_type: str, kind: RoleKind) -> str:
         """SQL that reads a column as the role kind needs it (number, 0/1, date or text)."""
         t = duck_type.upper()
         if kind in ("scale", "numeric"):

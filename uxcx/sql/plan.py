@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..metrics import Metric, Variant
-from ..roles import ROLE_BY_NAME, RoleMap
+from ..roles import ROLE_BY_NAME, RoleKind, RoleMap
 from .dialect import DUCKDB, Dialect
 
 
@@ -112,7 +112,7 @@ class Resolver:
                 return f"{alias}.{q(name)}", t.columns[name]
         return None
 
-    def role(self, role: str, kind: str | None = None) -> str:
+    def role(self, role: str, kind: RoleKind | None = None) -> str:
         """A role's column of the base table, typed as its role kind (or `kind`)."""
         col = self.base.role_column(role)
         if col is None:

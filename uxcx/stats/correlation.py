@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats as _st
 
 from .intervals import NAN, z_crit
@@ -57,7 +57,9 @@ def _corr_result(
     return CorrResult(r, lo, hi, _corr_p(r, n), int(n), method)
 
 
-def _counts_xyw(x: ArrayLike, y: ArrayLike, w: ArrayLike) -> tuple[np.ndarray, ...]:
+def _counts_xyw(
+    x: ArrayLike, y: ArrayLike, w: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Validated float arrays with zero-weight rows dropped."""
     xa, ya, wa = (np.asarray(a, dtype=float).ravel() for a in (x, y, w))
     if not (xa.shape == ya.shape == wa.shape):
@@ -97,12 +99,14 @@ def point_biserial_from_counts(
     return _weighted_corr(*_counts_xyw(x, y01, w), conf, "point-biserial")
 
 
-def _midranks(v: np.ndarray, w: np.ndarray) -> np.ndarray:
+def _midranks(v: NDArray[np.float64], w: NDArray[np.float64]) -> NDArray[np.float64]:
     """Average rank (1-based, ties share their mean rank) of each row, given row counts w."""
     uniq, inv = np.unique(v, return_inverse=True)
     tot = np.bincount(inv, weights=w, minlength=len(uniq))
     before = np.concatenate(([0.0], np.cumsum(tot)[:-1]))
-    return (before + (tot + 1.0) / 2.0)[inv]
+    # numpy's stubs lose the dtype through concatenate: the result's type is stated.
+    ranks: NDArray[np.float64] = (before + (tot + 1.0) / 2.0)[inv]
+    return ranks
 
 
 def spearman_from_counts(

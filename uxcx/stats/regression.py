@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from .intervals import NAN, Estimate, _clip, _nan_estimate, _p_two_sided_z, _t_crit, z_crit
 
@@ -104,7 +104,7 @@ def logistic_from_counts(
     )
 
 
-def _expit(v: np.ndarray) -> np.ndarray:
+def _expit(v: NDArray[np.float64]) -> NDArray[np.float64]:
     """Inverse logit."""
     return 1.0 / (1.0 + np.exp(-v))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,7 +104,7 @@ def km_at(km: pd.DataFrame, t: float) -> float:
     return 1.0 if i < 0 else float(km["survival"].iloc[i])
 
 
-def logrank(groups: dict[str, tuple[ArrayLike, ArrayLike, ArrayLike]]) -> LogrankResult:
+def logrank(groups: Mapping[str, tuple[ArrayLike, ArrayLike, ArrayLike]]) -> LogrankResult:
     """k-group log-rank test from (time, events, censored) counts per group (as lifelines)."""
     # Groups with nobody in them are dropped; NaN when < 2 groups remain or nobody had the event.
     agg = {str(k): _aggregate_times(*v) for k, v in groups.items()}
