@@ -37,7 +37,40 @@ def parquet_expanded_bytes(src: Path) -> int:
             width = widths[c] if c < len(widths) else 16
             group += max(col.total_uncompressed_size, rg.num_rows * width)
         total += max(group, rg.total_byte_size)
-    return max(total, meta.num_rows * sum(widths))
+    return max(total, meta.num_rows * sum(widths), _dictionary_bytes(src, meta))
+
+
+def _dictionary_bytes(src: Path, meta: Any) -> int:
+    """Decoded bytes of dictionary-encoded text columns, without decoding them.
+
+    A 1 KB file can repeat one 1 MB dictionary string in 100,000 rows (100 GB decoded) while its
+    footer reports ~1 MB: read such columns as dictionaries (indices + the small dictionary) and
+    add up each row's value length.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    names = []
+    for i in range(meta.num_columns):
+        col = meta.schema.column(i)
+        chunks = [meta.row_group(g).column(i) for g in range(meta.num_row_groups)]
+        if col.physical_type == "BYTE_ARRAY" and any(c.has_dictionary_page for c in chunks):
+            names.append(col.path)
+    if not names:
+        return 0
+    total = 0
+    pf = pq.ParquetFile(src, read_dictionary=names)
+    for g in range(meta.num_row_groups):
+        for column in pf.read_row_group(g, columns=names).columns:
+            for chunk in column.chunks:
+                if not hasattr(chunk, "dictionary"):
+                    continue
+                lengths = pc.binary_length(chunk.dictionary).fill_null(0).to_numpy(False)
+                indices = chunk.indices.drop_null().to_numpy(False)
+                counts = np.bincount(indices, minlength=len(lengths))
+                total += int((lengths.astype("int64") * counts).sum())
+    return total
 
 
 def check_expanded_size(src: Path, max_expanded_mb: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -117,6 +118,9 @@ def _decodes(src: Path, encoding: str) -> bool:
     return True
 
 
+MAX_COLUMNS = int(os.environ.get("UXCX_MAX_COLUMNS", "1000"))
+
+
 @dataclass
 class Dialect:
     """How a text file is laid out."""
@@ -166,6 +170,13 @@ def sniff(src: Path, encoding: str) -> Dialect:
     (multi, consistency, width), delim, records = best
     if multi and consistency < 0.5 and len(records) >= 5:
         raise _not_a_table()
+    if width > MAX_COLUMNS:
+        # Type inference costs a query per 16 columns: a 10,000-column file would tie a worker
+        # up for minutes; say so at once instead.
+        raise IngestError(
+            f"This file has {int(width):,} columns; uxcx reads up to {MAX_COLUMNS:,}. Remove the "
+            "columns you do not need (or split the file) and upload it again."
+        )
     # Title lines above the header: narrower than the table, with at most one filled cell.
     preamble = 0
     for record in records[:10]:
