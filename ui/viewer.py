@@ -66,7 +66,7 @@ def render_locked(token: str, refusal: Refusal) -> NoReturn:
         st.stop()
     st.title("Shared view")
     st.markdown("This view is protected. Enter the password you were given.")
-    with st.form("share_password_form", clear_on_submit=True, enter_to_submit=True):
+    with st.form("share_password_form", clear_on_submit=True, enter_to_submit=True, width=520):
         password = st.text_input(
             "Password", type="password", key="share_password_input", autocomplete="off"
         )
