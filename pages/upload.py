@@ -12,7 +12,8 @@ from ui.state import (
     ensure_app_frame,
     is_viewer,
     load_dataset,
-    take_owner_link_announcement,
+    owner_link_saved,
+    owner_link_unsaved,
 )
 from ui.tables import render_metric_table
 from uxcx.store import SAMPLE_ID
@@ -91,7 +92,7 @@ if current is None:
 ds = current.dataset  # a load above reruns the script, so this is the current dataset
 
 st.divider()
-if take_owner_link_announcement():
+if owner_link_unsaved(ds):
     st.success(
         "**Keep this link: it is your key to this dataset.** Bookmark it or save it somewhere "
         "safe; anyone who has it can change roles and share. To show others a read-only view, "
@@ -99,6 +100,7 @@ if take_owner_link_announcement():
         icon=":material/key:",
     )
     st.code(owner_url(ds), language=None, wrap_lines=True)
+    st.button("I have saved it", key="owner_link_saved", on_click=owner_link_saved)
 st.subheader(f"Loaded: {ds.name}")
 st.page_link(OVERVIEW_PAGE, label="Open the Overview: UX vs CX side by side", icon="🧭")
 for t in ds.tables:

@@ -310,14 +310,16 @@ def upload(at: AppTest, name: str, content: bytes) -> AppTest:
     return at
 
 
-def test_upload_says_once_to_keep_the_owner_link(app_workspace):
+def test_upload_says_to_keep_the_owner_link_until_confirmed(app_workspace):
     at = run_app({})
     upload(at, "s.csv", CSV)
     ds_id = qp(at, "dataset")
     assert any("Keep this link: it is your key" in s.value for s in at.success)
     assert any(c.value.endswith(f"/?dataset={ds_id}") for c in at.code)
     at.run()
-    assert not any("Keep this link" in s.value for s in at.success)
+    assert any("Keep this link" in s.value for s in at.success), "stays until confirmed"
+    at.button(key="owner_link_saved").click().run()
+    assert not any("Keep this link" in s.value for s in at.success) and not at.code
 
 
 def test_the_sample_gets_no_owner_link_notice(app_workspace):

@@ -32,9 +32,10 @@ __all__ = [
     "is_viewer",
     "link_params",
     "load_dataset",
+    "owner_link_saved",
+    "owner_link_unsaved",
     "set_dataset",
     "share_token",
-    "take_owner_link_announcement",
     "viewer_access",
     "workspace",
 ]
@@ -174,9 +175,14 @@ def set_dataset(ds: Dataset) -> None:
     st.query_params[DATASET_PARAM] = ds.id
 
 
-def take_owner_link_announcement() -> bool:
-    """True once after an upload made a new dataset: the page then shows the owner link."""
-    return bool(st.session_state.pop(_ANNOUNCE_KEY, False))
+def owner_link_unsaved(ds: Dataset) -> bool:
+    """This session just uploaded `ds` and has not yet confirmed it saved the owner link."""
+    return st.session_state.get(_ANNOUNCE_KEY) == ds.id
+
+
+def owner_link_saved() -> None:
+    """The owner confirmed they kept the link: stop showing it."""
+    st.session_state.pop(_ANNOUNCE_KEY, None)
 
 
 def load_dataset(
@@ -184,7 +190,8 @@ def load_dataset(
 ) -> None:
     """Build a dataset with a progress bar, make it current and rerun; say why a file failed.
 
-    announce: the dataset is a new upload, whose link is its owner's only key; say so once.
+    announce: the dataset is a new upload, whose link is its owner's only key; say so until
+    the owner confirms they kept it.
     """
     with st.status(label, expanded=True) as status:
         bar = st.progress(0.0)
@@ -201,5 +208,6 @@ def load_dataset(
         status.update(label=f"Loaded {ds.name}", state="complete", expanded=False)
     set_dataset(ds)
     if announce:
-        st.session_state[_ANNOUNCE_KEY] = True
+        # Until the owner confirms; a single run would be too easy to miss (any rerun hides it).
+        st.session_state[_ANNOUNCE_KEY] = ds.id
     st.rerun()

@@ -96,10 +96,17 @@ def upload(page, base: str, files) -> None:
     page.get_by_role("button", name="Load files").click()
 
 
+def settle(page) -> None:
+    """Idle, and still idle a moment later (the app reruns once right after a dataset loads)."""
+    wait_idle(page, timeout=SLOW)
+    page.wait_for_timeout(1500)
+    wait_idle(page, timeout=SLOW)
+
+
 def finish_upload(page) -> str:
     """Wait for the loaded dataset and its once-only owner-link notice; return the page URL."""
     page.get_by_text("Every metric this data supports").wait_for(timeout=240_000)
-    wait_idle(page, timeout=SLOW)
+    settle(page)
     no_exceptions(page)
     page.get_by_text("Keep this link: it is your key to this dataset").wait_for(timeout=10_000)
     owner = page.get_by_test_id("stCode").first.inner_text().strip()
