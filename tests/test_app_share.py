@@ -118,7 +118,7 @@ def test_a_url_with_its_own_filters_wins_over_the_stored_ones(links):
 
 def test_viewer_pages_show_no_editor_no_upload_and_never_the_dataset_id(links):
     at = run_app({"share": links.plain})
-    for page in ("overview", "ux", "cx", "explore", "data"):
+    for page in ("overview", "ux", "cx", "retention", "explore", "data"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, (page, [e.message for e in at.exception])
         assert not at.get("data_editor") and not at.get("file_uploader"), page
