@@ -96,7 +96,7 @@ with st.spinner("Computing …"):
     results, missing = cache.metrics(ds, metric_ids, by=by, grain=grain, filters=filters)
 
 if missing:
-    explain_missing(missing, ds, by)
+    explain_missing(missing, handle, by)
 
 shown = [m for m in metric_ids if any(r.metric == m for r in results)]
 if mostly_low_n(results):

@@ -2,16 +2,31 @@
 
 import streamlit as st
 
-from ui import cache
+from ui import auth, cache
+from ui.limits import MAX_UPLOAD_MB
 from ui.roles_editor import render_roles_editor
 from ui.routes import OVERVIEW_PAGE
-from ui.state import current_handle, ensure_app_frame, load_dataset
+from ui.share import owner_url
+from ui.state import (
+    current_handle,
+    ensure_app_frame,
+    is_viewer,
+    load_dataset,
+    owner_link_saved,
+    owner_link_unsaved,
+)
 from ui.tables import render_metric_table
 from uxcx.store import SAMPLE_ID
 
 ensure_app_frame()
 
-MAX_UPLOAD_MB = 200
+if is_viewer():
+    # Not in a viewer's menu (app.py sends them on to the link's page); if this page runs anyway,
+    # a refused link gets its own page from the gate, and a granted one no uploader.
+    current_handle()
+    st.title("Shared view")
+    st.info("This is a shared, read-only view: uploading and adding files is for its owner.")
+    st.stop()
 
 st.title("UX and CX, side by side")
 st.markdown(
@@ -58,15 +73,18 @@ if use_sample:
     )
 if load and files:
     payload = [(f.name, f.getvalue()) for f in files]
+    owner = auth.current_user() or ""
     if add and loaded is not None:
         load_dataset(
-            lambda p: cache.workspace().extend_dataset(loaded, payload, progress=p),
+            lambda p: cache.workspace().extend_dataset(loaded, payload, progress=p, owner=owner),
             f"Adding {len(payload)} file(s) to {loaded.name}",
+            announce=True,
         )
     else:
         load_dataset(
-            lambda p: cache.workspace().create_dataset(payload, progress=p),
+            lambda p: cache.workspace().create_dataset(payload, progress=p, owner=owner),
             f"Reading {len(payload)} file(s)",
+            announce=True,
         )
 
 if current is None:
@@ -74,6 +92,15 @@ if current is None:
 ds = current.dataset  # a load above reruns the script, so this is the current dataset
 
 st.divider()
+if owner_link_unsaved(ds):
+    st.success(
+        "**Keep this link: it is your key to this dataset.** Bookmark it or save it somewhere "
+        "safe; anyone who has it can change roles and share. To show others a read-only view, "
+        "use *Share a read-only link* in the sidebar.",
+        icon=":material/key:",
+    )
+    st.code(owner_url(ds), language=None, wrap_lines=True)
+    st.button("I have saved it", key="owner_link_saved", on_click=owner_link_saved)
 st.subheader(f"Loaded: {ds.name}")
 st.page_link(OVERVIEW_PAGE, label="Open the Overview: UX vs CX side by side", icon="🧭")
 for t in ds.tables:

@@ -79,7 +79,8 @@ def test_wrong_passwords_are_rate_limited_per_link(ws, ds):
 
 def test_expired_and_revoked_links_are_refused(ws, ds):
     shares = Shares(ws.root)
-    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    # Whole seconds: records keep seconds only, so a fractional expiry would be cut short.
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)).replace(microsecond=0)
     token, link = shares.create(ds.id, expires=soon)
     assert not link.expired(soon - dt.timedelta(seconds=0.5)) and link.expired(soon)
     with pytest.raises(LinkError, match="past"):
@@ -116,3 +117,24 @@ def test_deleting_a_dataset_removes_its_links_and_a_restart_keeps_the_rest(ws, d
     again = Workspace(ws.root)
     assert isinstance(open_dataset(again, Request(share_token=t2)), Handle)
     assert [d.id for d in again.datasets()] == [other.id]
+
+
+def test_a_verified_password_is_not_hashed_again_on_every_open(ws, ds, monkeypatch):
+    from uxcx.store import shares as shares_mod
+
+    token, _ = Shares(ws.root).create(ds.id, password="right")
+    calls = []
+    real = shares_mod._verify
+    monkeypatch.setattr(shares_mod, "_verify", lambda h, p: calls.append(p) or real(h, p))
+    for _ in range(3):
+        assert isinstance(open_dataset(ws, Request(share_token=token, password="right")), Handle)
+    assert calls == ["right"], "argon2 ran once; a session's reruns reuse the verification"
+    # A wrong password is never remembered: each try is checked (and counted) again.
+    for _ in range(2):
+        assert open_dataset(ws, Request(share_token=token, password="nope")).reason == (
+            "wrong_password"
+        )
+    assert calls == ["right", "nope", "nope"]
+    # Revocation still applies at once to a session that proved the password.
+    Shares(ws.root).revoke(token)
+    assert open_dataset(ws, Request(share_token=token, password="right")).reason == "invalid_link"

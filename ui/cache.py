@@ -1,10 +1,11 @@
 """Every cached query of the app, and the process-wide workspace: the only Streamlit cache module.
 
 st.cache_data is shared by every session, so every cached function takes the dataset id and
-version in its key. Dataset ids are unguessable tokens; knowing the id (the share link) is what
-grants access, so a cache hit can only ever serve a user who already holds the link. On a miss
-the function opens its dataset through the access gate (uxcx.store.open_dataset) like a visitor
-would, so a cached answer never bypasses the gate's rules.
+version in its key. A page calls these only after the gate granted the visitor the dataset (an
+owner by its unguessable id, a viewer by a link's token and password), so a cache hit can only
+serve someone already allowed to see it; viewers share the owner's entries without ever seeing
+the id. On a miss the function opens its dataset through the access gate (uxcx.store.open_dataset),
+so a cached answer never bypasses the gate's rules.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from uxcx.sql import Filters, Missing
 from uxcx.store import Dataset, Handle
 
 from .routes import DATA_PAGE, UPLOAD_PAGE
-from .state import current_handle
+from .state import current_handle, is_viewer
 
 NO_DATA = "No data loaded yet. Upload your exports or start from the sample data."
 
@@ -80,5 +80,9 @@ def show_chart(chart: alt.TopLevelMixin, caption: str) -> None:
 def needs_column(what: str, missing: Missing | None = None) -> None:
     """A section without its data: say which column it needs and link to the Data page."""
     reason = md(missing.reason) if missing else "needs a column the data does not have yet"
+    if is_viewer():
+        # Only the owner can map columns; a viewer just learns why the section is empty.
+        st.info(f"**{what}** {reason}.", icon="🧩")
+        return
     st.info(f"**{what}** {reason}. Map a column to that role on the Data page.", icon="🧩")
     page_link(DATA_PAGE, "Map columns on the Data page", icon="🗂️")

@@ -8,10 +8,10 @@ import streamlit as st
 from uxcx import charts
 from uxcx.metrics import METRIC_BY_ID
 from uxcx.sql import Missing
-from uxcx.store import Dataset
+from uxcx.store import Handle
 
 from .routes import DATA_PAGE
-from .state import DATASET_PARAM
+from .state import link_params
 
 # A trend line per group needs a distinct colour per group; beyond the palette it turns to noise.
 MAX_TREND_GROUPS = len(charts.GROUP_COLORS)
@@ -55,7 +55,7 @@ def draw_panel(
     st.altair_chart(chart, width="stretch", theme=None)
 
 
-def explain_missing(missing: list[Missing], ds: Dataset, by: str | None) -> None:
+def explain_missing(missing: list[Missing], handle: Handle, by: str | None) -> None:
     """Say what each metric that could not be computed needs, with a way to the Data page."""
     lines = []
     for m in missing:
@@ -66,6 +66,9 @@ def explain_missing(missing: list[Missing], ds: Dataset, by: str | None) -> None
             lines.append(f"- **{label}** has no trend: it {m.reason}.")
         else:
             lines.append(f"- **{label}** {m.reason}.")
+    if not handle.can_edit:
+        st.warning("Some metrics are not shown:\n" + "\n".join(lines))
+        return
     st.warning(
         "Some metrics are not shown:\n" + "\n".join(lines) + "\n\nIf the column is in one of your "
         "files, give it that role on the Data page."
@@ -74,5 +77,5 @@ def explain_missing(missing: list[Missing], ds: Dataset, by: str | None) -> None
         DATA_PAGE,
         label="Open the Data page to map columns",
         icon="🗂️",
-        query_params={DATASET_PARAM: ds.id},
+        query_params=link_params(handle),
     )

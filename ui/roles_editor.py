@@ -12,21 +12,26 @@ from .cache import workspace
 
 
 def render_roles_editor(handle: Handle, key: str = "roles_editor") -> None:
-    """Show the mapping in an editable table with a Save button (read-only for viewers)."""
+    """Show the mapping in an editable table with a Save button (a plain table for viewers)."""
     ds = handle.dataset
+    df = role_rows(ds)
+    if not (df["Question"] != "").any():
+        df = df.drop(columns=["Question"])
+    if not handle.can_edit:
+        # Viewers see the mapping, not an editor: nothing on their page suggests they could save.
+        st.caption("What each column means to uxcx, as the person who shared this view set it.")
+        st.dataframe(df.drop(columns=["Detected"]), hide_index=True, width="stretch")
+        return
     st.caption(
         "uxcx guessed what each column means from its header and values. Fix anything that is "
         "wrong: pick a role (or — for none) and press **Save roles**. Every page updates."
     )
-    df = role_rows(ds)
-    if not (df["Question"] != "").any():
-        df = df.drop(columns=["Question"])
     locked = ["File", "Column", "Type", "Question", "Detected"]
     edited = st.data_editor(
         df,
         key=f"{key}_{ds.version}",
         hide_index=True,
-        disabled=locked if handle.can_edit else True,
+        disabled=locked,
         column_config={
             "Role": st.column_config.SelectboxColumn(
                 "Role",
@@ -41,8 +46,6 @@ def render_roles_editor(handle: Handle, key: str = "roles_editor") -> None:
         },
         width="stretch",
     )
-    if not handle.can_edit:
-        return
     changed = not edited["Role"].equals(df["Role"])
     if st.button("Save roles", key=f"{key}_save", type="primary", disabled=not changed):
         mapping, problems = roles_from_rows(ds, edited)

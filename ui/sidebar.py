@@ -1,4 +1,4 @@
-"""The sidebar on every page: the current dataset, global filters bound to the URL, share hint."""
+"""The sidebar on every page: the current dataset, global filters bound to the URL, sharing."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import streamlit as st
 from uxcx.sql import Filters
 from uxcx.store import Dataset
 
-from . import cache
-from .state import current_dataset
+from . import auth, cache
+from .share import render_share_panel
+from .state import current_handle
 
 
 def filter_key(column: str) -> str:
@@ -18,13 +19,16 @@ def filter_key(column: str) -> str:
 
 def render_sidebar(page_path: str) -> None:
     """Dataset summary and global filters; pages read them with active_filters()."""
-    ds = current_dataset()
+    handle = current_handle()
     with st.sidebar:
-        if ds is None:
+        if handle is None or handle.can_edit:
+            auth.render_account()
+        if handle is None:
             st.caption(
                 "No data loaded yet: open **Data sources** to upload files or use the sample."
             )
             return
+        ds = handle.dataset
         st.markdown(f"**Dataset:** {ds.name}")
         st.caption(f"{len(ds.tables)} file(s) · {sum(t.rows for t in ds.tables):,} rows")
         st.divider()
@@ -50,10 +54,17 @@ def render_sidebar(page_path: str) -> None:
                 placeholder="All",
             )
         st.divider()
-        st.caption(
-            "🔗 **Share this view:** copy the address bar. The link reopens this dataset, "
-            "page and filters; only people with the link can open it."
-        )
+        if handle.can_edit:
+            render_share_panel(ds, page_path)
+            st.caption(
+                "Your address bar is your owner key: anyone with it can change roles and share. "
+                "To show this view to others, make a read-only link above."
+            )
+        else:
+            st.caption(
+                ":material/visibility: **Shared, read-only view.** Change filters and pages as "
+                "you like; copy the address bar to pass this view on."
+            )
 
 
 def active_filters(ds: Dataset) -> Filters:

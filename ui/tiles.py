@@ -26,6 +26,7 @@ from uxcx.tiles import TileData, tile_data
 from . import cache
 from .common import md, page_link
 from .routes import DATA_PAGE
+from .state import is_viewer
 
 
 def _help(metric_id: str) -> str:
@@ -46,7 +47,8 @@ def render_tile(d: TileData, per: Periods) -> None:
             st.metric(m.label, None, help=_help(d.metric_id))
             if d.missing is not None:
                 st.caption(f"Not computed: {md(d.missing.reason)}.")
-                page_link(DATA_PAGE, "Map a column", icon="🗂️")
+                if not is_viewer():
+                    page_link(DATA_PAGE, "Map a column", icon="🗂️")
             else:
                 st.caption("No rows in the current period or filters.")
             return

@@ -133,6 +133,11 @@ def shot(page, name: str) -> Path:
         {"width": size["width"], "height": max(size["height"], min(height + 40, 9000))}
     )
     page.wait_for_timeout(800)
+    # A run can start right after the one wait_idle saw end (the app reruns once after a
+    # dataset loads): shoot the page as it settles, not its greyed-out intermediate state.
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           timeout=60_000)  # fmt: skip
+    page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
     if os.environ.get("UXCX_UPDATE_SCREENSHOTS"):

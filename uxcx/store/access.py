@@ -8,6 +8,10 @@ dataset exists.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,6 +31,14 @@ LINK_INVALID = "This link is not valid any more. Ask the person who shared it fo
 PASSWORD_REQUIRED = "This link is protected. Enter the password you were given."
 WRONG_PASSWORD = "Wrong password."
 WAIT = "Too many wrong passwords. Wait a few minutes, then try again."
+
+# Passwords this process has verified, as HMACs under a per-process key: argon2 takes most of a
+# second on purpose, and an app session presents its password on every rerun. Only a password
+# that argon2 accepted is remembered; wrong ones always go through the rate-limited check.
+_VERIFIED: dict[str, bytes] = {}
+_VERIFIED_MAX = 10_000
+_MEMO_KEY = secrets.token_bytes(32)
+_memo_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,7 @@ def _open_link(ws: Workspace, token: str, password: str | None) -> Handle | Refu
     if link.has_password:
         if not password:
             return Refusal(PASSWORD_REQUIRED, "password_required")
-        ok = shares.check_password(link, password)
+        ok = _password_ok(shares, link, password)
         if ok is None:
             return Refusal(WAIT, "wait")
         if not ok:
@@ -97,3 +109,17 @@ def _open_link(ws: Workspace, token: str, password: str | None) -> Handle | Refu
         return Refusal(LINK_INVALID, "invalid_link")
     shares.touch(link)
     return Handle(ds, ws.engine, "viewer", link)
+
+
+def _password_ok(shares: Shares, link: Link, password: str) -> bool | None:
+    """check_password, remembering a verified password so a session's reruns stay fast."""
+    tag = hmac.new(_MEMO_KEY, f"{link.key}\0{password}".encode(), hashlib.sha256).digest()
+    if hmac.compare_digest(_VERIFIED.get(link.key, b""), tag):
+        return True
+    ok = shares.check_password(link, password)
+    if ok:
+        with _memo_lock:
+            if len(_VERIFIED) >= _VERIFIED_MAX:
+                _VERIFIED.clear()
+            _VERIFIED[link.key] = tag
+    return ok

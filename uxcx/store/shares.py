@@ -50,6 +50,13 @@ def _parse(t: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(t) if t else None
 
 
+def new_token(nbytes: int) -> str:
+    """secrets.token_urlsafe that never starts with '-' (it would read as a command-line option)."""
+    while (token := secrets.token_urlsafe(nbytes)).startswith("-"):
+        pass
+    return token
+
+
 def token_hash(token: str) -> str:
     """The stored key of a token (tokens have 192 random bits, so a plain SHA-256 suffices)."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -163,7 +170,7 @@ class Shares:
         """A new link; returns (token, record). The token is not stored and cannot be recovered."""
         if expires is not None and expires <= _now():
             raise LinkError("The expiry time is in the past.")
-        token = secrets.token_urlsafe(24)
+        token = new_token(24)
         link = Link(
             key=token_hash(token),
             dataset_id=dataset_id,

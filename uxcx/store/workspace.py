@@ -27,6 +27,7 @@ from ..ingest import IngestError, IngestResult, ingest_file
 from ..roles import RoleMap, detect_roles, validate_mapping
 from ..sql import TableInfo
 from .profile import customer_unique, profile_columns
+from .shares import new_token
 
 SAMPLE_ID = "sample"
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
@@ -135,7 +136,7 @@ class Workspace:
         """Ingest files into a new dataset; raises IngestError naming the file that failed."""
         if not files:
             raise IngestError("No files were given.")
-        ds_id = dataset_id or secrets.token_urlsafe(16)
+        ds_id = dataset_id or new_token(16)
         final = self._dir(ds_id)
         tmp = self.root / f".tmp-{ds_id}-{secrets.token_hex(4)}"
         (tmp / "sources").mkdir(parents=True)
@@ -243,10 +244,12 @@ class Workspace:
         files: Sequence[tuple[str, bytes | Path]],
         *,
         progress: Progress | None = None,
+        owner: str = "",
     ) -> Dataset:
         """A new dataset with the old one's files plus new ones; the old link keeps working.
 
         Roles someone saved for the old files are carried over; new files get detected roles.
+        The new dataset belongs to `owner` (the signed-in uploader), else to the old one's owner.
         """
         sources = {p.stem: p for p in (dataset.root / "sources").iterdir()}
         combined: list[tuple[str, bytes | Path]] = [
@@ -254,7 +257,9 @@ class Workspace:
         ]
         combined.extend(files)
         name = ", ".join(f for f, _ in combined)
-        new = self.create_dataset(combined, name=name, progress=progress)
+        new = self.create_dataset(
+            combined, name=name, progress=progress, owner=owner or dataset.owner
+        )
         for old, fresh in zip(dataset.tables, new.tables, strict=False):
             if old.file == fresh.file and old.roles != old.detected_roles:
                 self.set_roles(new, fresh.name, old.roles)
