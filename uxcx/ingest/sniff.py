@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -11,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .common import WS, is_blank
+from .encodings import ENCODING_NAMES as ENCODING_NAMES  # re-exported: the stagers' notes
+from .encodings import choose_encoding
 from .result import IngestError
 
 # How much of the file the encoding and delimiter guesses look at.
@@ -18,19 +19,12 @@ SAMPLE_BYTES = 1 << 16
 # Excel's first line naming the delimiter, e.g. "sep=;".
 SEP_LINE = re.compile(r"sep=([,;\t|])")
 
-# How the notes name a delimiter and an encoding ("Read as comma-separated text in ...").
+# How the notes name a delimiter ("Read as comma-separated text in ..."); encodings: ENCODING_NAMES.
 DELIMITER_NAMES = {
     ",": "comma-separated",
     ";": "semicolon-separated",
     "\t": "tab-separated",
     "|": "pipe-separated (|)",
-}
-ENCODING_NAMES = {
-    "utf-8": "UTF-8 encoding",
-    "utf-8-sig": "UTF-8 encoding with a byte-order mark",
-    "utf-16": "UTF-16 encoding",
-    "cp1252": "Windows-1252 encoding",
-    "latin-1": "Latin-1 encoding",
 }
 
 
@@ -66,55 +60,11 @@ def detect_format(src: Path) -> str:
     return "text"
 
 
-def _looks_binary(sample: bytes) -> bool:
-    if b"\x00" in sample:
-        return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 26, 27))
-    return controls > max(2, len(sample) // 100)
-
-
 def detect_encoding(src: Path) -> str:
-    """Pick the text encoding: BOM first, then strict UTF-8, then Windows-1252, then Latin-1."""
+    """Pick the text encoding: BOM, UTF-16/32 by NUL bytes, UTF-8, Windows-1252, charset-normalizer."""
     with open(src, "rb") as f:
         sample = f.read(SAMPLE_BYTES)
-    if sample.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = sample.decode("utf-16", errors="ignore")
-        if not text.strip() or _looks_binary(text.encode("utf-8")):
-            raise _binary_error() if text.strip() else IngestError("The file is empty.")
-        return "utf-16"
-    else:
-        encoding = ""
-    if _looks_binary(sample):
-        raise _binary_error()
-    if encoding:
-        return encoding
-    if _decodes(src, "utf-8"):
-        return "utf-8"
-    high = sum(1 for b in sample if b >= 0x80)
-    # Western text in a legacy code page has a few accented letters, not a third of the bytes.
-    if high > len(sample) * 0.3:
-        raise _binary_error()
-    return "cp1252" if _decodes(src, "cp1252") else "latin-1"
-
-
-def _binary_error() -> IngestError:
-    return IngestError(
-        "This file is not a CSV, TSV, Excel or Parquet file (it looks like binary data)."
-    )
-
-
-def _decodes(src: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        with open(src, "rb") as f:
-            while chunk := f.read(1 << 20):
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    return choose_encoding(src, sample, src.stat().st_size)
 
 
 @dataclass

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .common import NA_TOKENS, WS, is_blank, plural
+from .encodings import encoding_name
 from .result import MAX_KEPT, IngestError, format_size
-from .sniff import DELIMITER_NAMES, ENCODING_NAMES, Dialect
+from .sniff import DELIMITER_NAMES, Dialect
 
 # Rows per Parquet row group in the stage file.
 BATCH_ROWS = 20_000
@@ -280,7 +281,7 @@ def stage_text(src: Path, dialect: Dialect, stage_path: Path) -> Staged:
     kind = DELIMITER_NAMES[dialect.delimiter]
     if len(staged.headers) == 1:
         kind = "single-column"
-    staged.notes.insert(0, f"Read as {kind} text in {ENCODING_NAMES[dialect.encoding]}.")
+    staged.notes.insert(0, f"Read as {kind} text in {encoding_name(dialect.encoding)}.")
     extra = []
     if dialect.sep_line:
         extra.append("Used the delimiter named on the first line (Excel's sep= line).")

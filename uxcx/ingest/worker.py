@@ -58,6 +58,7 @@ def convert(
     work_dir = Path(work_dir)
     fmt = detect_format(src)
     notes: list[str] = []
+    encoding = ""
     stage_path = work_dir / "stage.parquet"
     staged: Staged | None = None
     decimal_comma = False
@@ -128,6 +129,7 @@ def convert(
         cell_issue_count=issue_count,
         notes=notes,
         source_format=source_format,
+        encoding=encoding,
     )
 
 
