@@ -29,14 +29,21 @@ DELIMITER_NAMES = {
 
 
 def detect_format(src: Path) -> str:
-    """Return "parquet", "xlsx" or "text" from the file's content, or raise IngestError."""
+    """Return "parquet", "xlsx", "sav", "zsav", "por" or "text" from the content, or raise."""
     size = src.stat().st_size
     if size == 0:
         raise IngestError("The file is empty.")
     with open(src, "rb") as f:
-        head = f.read(8)
+        head = f.read(1024)
     if head.startswith(b"PAR1"):
         return "parquet"
+    if head.startswith((b"$FL2", b"$FL3")):
+        # SPSS system files; $FL3 is the zlib-compressed .zsav.
+        return "zsav" if head.startswith(b"$FL3") else "sav"
+    # An SPSS portable file: 200 bytes of title lines and a 256-byte character table, then
+    # its tag (lines are 80 characters, so line breaks move it by a few bytes).
+    if 450 <= head.find(b"SPSSPORT") <= 480:
+        return "por"
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(src) as zf:
