@@ -107,7 +107,9 @@ ROLES: tuple[Role, ...] = (
          scale=(0, 10), integer=True),
     Role("csat_score", "CSAT score", "scale", "1–5 satisfaction; CSAT is the share of 4–5.",
          (r"satisf", r"^csat([ _\-]?score)?$"), scale=(1, 5), integer=True,
-         exclude=(r"dissatisf",)),
+         # "dissatisfied" vetoes CSAT, but not in "how satisfied or dissatisfied" (SurveyMonkey's
+         # standard CSAT question).
+         exclude=(r"(?<!satisfied or )dissatisf",)),
     Role("ces_score", "CES score", "scale", "1–7 agreement that the company made it easy.",
          (r"effort", r"^ces([ _\-]?score)?$", r"easy to (handle|resolve|get)"), scale=(1, 7),
          integer=True),

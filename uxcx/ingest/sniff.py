@@ -13,6 +13,7 @@ from .common import WS, is_blank
 from .encodings import ENCODING_NAMES as ENCODING_NAMES  # re-exported: the stagers' notes
 from .encodings import choose_encoding
 from .result import IngestError
+from .surveymonkey import is_surveymonkey
 
 # How much of the file the encoding and delimiter guesses look at.
 SAMPLE_BYTES = 1 << 16
@@ -81,6 +82,7 @@ class Dialect:
     encoding: str
     delimiter: str
     qualtrics: bool = False
+    surveymonkey: bool = False  # a second header row of answer options under the questions
     preamble: int = 0  # non-blank records above the header (titles, Excel's "sep=;" line)
     sep_line: bool = False
 
@@ -137,10 +139,13 @@ def sniff(src: Path, encoding: str) -> Dialect:
     qualtrics = bool(third) and sum(c.strip().startswith('{"ImportId"') for c in third) >= max(
         1, sum(bool(c.strip()) for c in third) // 2
     )
+    second = records[preamble + 1] if len(records) > preamble + 1 else []
+    surveymonkey = not qualtrics and bool(second) and is_surveymonkey(records[preamble], second)
     return Dialect(
         encoding=encoding,
         delimiter=delim,
         qualtrics=qualtrics,
+        surveymonkey=surveymonkey,
         preamble=preamble + bool(forced),
         sep_line=bool(forced),
     )
