@@ -31,7 +31,7 @@ if is_viewer():
 st.title("UX and CX, side by side")
 st.markdown(
     "Upload exports from your survey tool, usability studies and CRM/billing system "
-    "(CSV, TSV, Excel or Parquet). Files that share a **customer id** are joined on it. "
+    "(CSV, TSV, Excel, Parquet or SPSS). Files that share a **customer id** are joined on it. "
     "Everything is computed with a 95% confidence interval and its n."
 )
 
@@ -39,7 +39,7 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     files = st.file_uploader(
         "Upload one or more files",
-        type=["csv", "tsv", "txt", "parquet", "xlsx"],
+        type=["csv", "tsv", "txt", "parquet", "xlsx", "sav", "zsav", "por"],
         accept_multiple_files=True,
         max_upload_size=MAX_UPLOAD_MB,
         key="uploads",

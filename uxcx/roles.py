@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .value_labels import LabelledScale, labelled_scale
+
 # Kinds decide how a column is read: "scale" and "numeric" become DOUBLE, "binary" becomes 0/1,
 # "date" a DATE, "id"/"dimension" stay as they are.
 RoleKind = Literal["id", "date", "dimension", "scale", "numeric", "binary"]
@@ -107,7 +109,9 @@ ROLES: tuple[Role, ...] = (
          scale=(0, 10), integer=True),
     Role("csat_score", "CSAT score", "scale", "1–5 satisfaction; CSAT is the share of 4–5.",
          (r"satisf", r"^csat([ _\-]?score)?$"), scale=(1, 5), integer=True,
-         exclude=(r"dissatisf",)),
+         # "dissatisfied" vetoes CSAT, but not in "how satisfied or dissatisfied" (SurveyMonkey's
+         # standard CSAT question).
+         exclude=(r"(?<!satisfied or )dissatisf",)),
     Role("ces_score", "CES score", "scale", "1–7 agreement that the company made it easy.",
          (r"effort", r"^ces([ _\-]?score)?$", r"easy to (handle|resolve|get)"), scale=(1, 7),
          integer=True),
@@ -164,6 +168,8 @@ class ColumnProfile:
     avg_length: float = 0.0
     top_values: list[str] = field(default_factory=list)
     label: str = ""  # question text a survey tool exported beside a short name (Q1 → "How likely…")
+    # code → label a survey tool exported with the data (SPSS: "1" → "Very dissatisfied").
+    value_labels: dict[str, str] = field(default_factory=dict)
 
 
 def normalise_header(name: str) -> str:
@@ -225,16 +231,44 @@ def _value_score(role: Role, col: ColumnProfile) -> float:
     return bonus
 
 
+# How strongly value labels alone suggest a role: (role, scale kind, low code, high code, score).
+# Satisfaction labels on 1–5 beat a partial header match ("How would you rate …" → app_rating);
+# likelihood labels stay below one, so "recommend the app" still makes it product NPS.
+LABELLED_SCALE_ROLES = (
+    ("csat_score", "satisfaction", 1, 5, 11.0),
+    ("nps_score", "likelihood", 0, 10, 9.5),
+)
+
+
+def _labels_score(role: Role, scale: LabelledScale | None) -> float:
+    """How strongly a column's labelled scale (from its value labels) suggests a role."""
+    if scale is None or scale.reversed:
+        return 0.0
+    for name, kind, low, high, score in LABELLED_SCALE_ROLES:
+        if role.name == name and (scale.kind, scale.low, scale.high) == (kind, low, high):
+            return score
+    return 0.0
+
+
 def detect_roles(columns: Sequence[ColumnProfile]) -> RoleMap:
     """Guess a role for each column from its header and values; each role at most once but segment."""
     candidates: list[tuple[float, int, str, str]] = []
     for ci, col in enumerate(columns):
         header = normalise_header(col.name)
         label = normalise_header(col.label) if col.label else ""
+        scale = labelled_scale(col.value_labels)
         for role in ROLES:
             if role.name == "segment":
                 continue
-            score = max(_header_score(role, header), _header_score(role, label) if label else 0.0)
+            # Codes labelled from the positive end down (1 = Very satisfied) would turn a
+            # scale metric upside down: such a column gets no scale role.
+            if scale is not None and scale.reversed and role.scale is not None:
+                continue
+            score = max(
+                _header_score(role, header),
+                _header_score(role, label) if label else 0.0,
+                _labels_score(role, scale),
+            )
             if score <= 0 or not _compatible(role, col):
                 continue
             candidates.append((score + _value_score(role, col), -ci, role.name, col.name))

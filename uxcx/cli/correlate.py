@@ -37,7 +37,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="how a UX score relates to churn, retention or tenure (customer or group level)",
         formatter_class=_HelpFormatter,
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="CSV, TSV, Parquet or XLSX files")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="CSV, TSV, Parquet, XLSX or SPSS (.sav, .zsav, .por) files",
+    )
     p.add_argument("--ux", required=True, metavar="MEASURE", help=HELP_UX)
     p.add_argument("--outcome", required=True, metavar="OUTCOME", help="{outcomes}")
     add_map_argument(p)

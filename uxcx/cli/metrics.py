@@ -22,7 +22,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     m = subparsers.add_parser(
         "metrics", help="UX and CX metrics with n and 95%% confidence intervals"
     )
-    m.add_argument("files", nargs="+", metavar="FILE", help="CSV, TSV, Parquet or XLSX files")
+    m.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="CSV, TSV, Parquet, XLSX or SPSS (.sav, .zsav, .por) files",
+    )
     add_map_argument(m)
     m.add_argument("--by", metavar="COLUMN", help="break every metric down by this column")
     m.add_argument("--grain", choices=["day", "week", "month", "quarter", "year"],

@@ -30,6 +30,9 @@ class IngestResult:
     cell_issue_count: int = 0
     notes: list[str] = field(default_factory=list)
     source_format: str = "csv"
+    # The codec the text was decoded with ("utf-8", "windows-1251", "utf-16-le"), or the one an
+    # SPSS file declares; "" for Excel and Parquet, which carry no choice of encoding.
+    encoding: str = ""
 
     def to_dict(self) -> dict:
         """Return a JSON-serialisable dict (the path as a string)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import os
@@ -12,38 +11,41 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .common import WS, is_blank
+from .encodings import ENCODING_NAMES as ENCODING_NAMES  # re-exported: the stagers' notes
+from .encodings import choose_encoding
 from .result import IngestError
+from .surveymonkey import is_surveymonkey
 
 # How much of the file the encoding and delimiter guesses look at.
 SAMPLE_BYTES = 1 << 16
 # Excel's first line naming the delimiter, e.g. "sep=;".
 SEP_LINE = re.compile(r"sep=([,;\t|])")
 
-# How the notes name a delimiter and an encoding ("Read as comma-separated text in ...").
+# How the notes name a delimiter ("Read as comma-separated text in ..."); encodings: ENCODING_NAMES.
 DELIMITER_NAMES = {
     ",": "comma-separated",
     ";": "semicolon-separated",
     "\t": "tab-separated",
     "|": "pipe-separated (|)",
 }
-ENCODING_NAMES = {
-    "utf-8": "UTF-8 encoding",
-    "utf-8-sig": "UTF-8 encoding with a byte-order mark",
-    "utf-16": "UTF-16 encoding",
-    "cp1252": "Windows-1252 encoding",
-    "latin-1": "Latin-1 encoding",
-}
 
 
 def detect_format(src: Path) -> str:
-    """Return "parquet", "xlsx" or "text" from the file's content, or raise IngestError."""
+    """Return "parquet", "xlsx", "sav", "zsav", "por" or "text" from the content, or raise."""
     size = src.stat().st_size
     if size == 0:
         raise IngestError("The file is empty.")
     with open(src, "rb") as f:
-        head = f.read(8)
+        head = f.read(1024)
     if head.startswith(b"PAR1"):
         return "parquet"
+    if head.startswith((b"$FL2", b"$FL3")):
+        # SPSS system files; $FL3 is the zlib-compressed .zsav.
+        return "zsav" if head.startswith(b"$FL3") else "sav"
+    # An SPSS portable file: 200 bytes of title lines and a 256-byte character table, then
+    # its tag (lines are 80 characters, so line breaks move it by a few bytes).
+    if 450 <= head.find(b"SPSSPORT") <= 480:
+        return "por"
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(src) as zf:
@@ -67,55 +69,11 @@ def detect_format(src: Path) -> str:
     return "text"
 
 
-def _looks_binary(sample: bytes) -> bool:
-    if b"\x00" in sample:
-        return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 26, 27))
-    return controls > max(2, len(sample) // 100)
-
-
 def detect_encoding(src: Path) -> str:
-    """Pick the text encoding: BOM first, then strict UTF-8, then Windows-1252, then Latin-1."""
+    """Pick the text encoding: BOM, UTF-16/32 by NUL bytes, UTF-8, Windows-1252, charset-normalizer."""
     with open(src, "rb") as f:
         sample = f.read(SAMPLE_BYTES)
-    if sample.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = sample.decode("utf-16", errors="ignore")
-        if not text.strip() or _looks_binary(text.encode("utf-8")):
-            raise _binary_error() if text.strip() else IngestError("The file is empty.")
-        return "utf-16"
-    else:
-        encoding = ""
-    if _looks_binary(sample):
-        raise _binary_error()
-    if encoding:
-        return encoding
-    if _decodes(src, "utf-8"):
-        return "utf-8"
-    high = sum(1 for b in sample if b >= 0x80)
-    # Western text in a legacy code page has a few accented letters, not a third of the bytes.
-    if high > len(sample) * 0.3:
-        raise _binary_error()
-    return "cp1252" if _decodes(src, "cp1252") else "latin-1"
-
-
-def _binary_error() -> IngestError:
-    return IngestError(
-        "This file is not a CSV, TSV, Excel or Parquet file (it looks like binary data)."
-    )
-
-
-def _decodes(src: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        with open(src, "rb") as f:
-            while chunk := f.read(1 << 20):
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    return choose_encoding(src, sample, src.stat().st_size)
 
 
 MAX_COLUMNS = int(os.environ.get("UXCX_MAX_COLUMNS", "1000"))
@@ -128,6 +86,7 @@ class Dialect:
     encoding: str
     delimiter: str
     qualtrics: bool = False
+    surveymonkey: bool = False  # a second header row of answer options under the questions
     preamble: int = 0  # non-blank records above the header (titles, Excel's "sep=;" line)
     sep_line: bool = False
 
@@ -191,10 +150,13 @@ def sniff(src: Path, encoding: str) -> Dialect:
     qualtrics = bool(third) and sum(c.strip().startswith('{"ImportId"') for c in third) >= max(
         1, sum(bool(c.strip()) for c in third) // 2
     )
+    second = records[preamble + 1] if len(records) > preamble + 1 else []
+    surveymonkey = not qualtrics and bool(second) and is_surveymonkey(records[preamble], second)
     return Dialect(
         encoding=encoding,
         delimiter=delim,
         qualtrics=qualtrics,
+        surveymonkey=surveymonkey,
         preamble=preamble + bool(forced),
         sep_line=bool(forced),
     )

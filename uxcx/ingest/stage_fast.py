@@ -28,6 +28,7 @@ def fast_path_fits(src: Path, dialect: Dialect) -> bool:
         and not dialect.preamble
         and not dialect.sep_line
         and not dialect.qualtrics
+        and not dialect.surveymonkey
         and dialect.delimiter in DELIMITER_NAMES
     )
 

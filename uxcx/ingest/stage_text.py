@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from .common import NA_TOKENS, WS, is_blank, plural
+from .encodings import encoding_name
 from .result import MAX_KEPT, IngestError, format_size
-from .sniff import DELIMITER_NAMES, ENCODING_NAMES, Dialect
+from .sniff import DELIMITER_NAMES, Dialect
+from .surveymonkey import merge_headers
 
 # Rows per Parquet row group in the stage file.
 BATCH_ROWS = 20_000
@@ -98,7 +100,7 @@ class Staged:
     rejected_rows: int = 0
     blank_rows: int = 0
     notes: list[str] = field(default_factory=list)
-    # Question texts from a survey tool's second header row (Qualtrics), by column position.
+    # Question texts from a survey tool's extra header row (Qualtrics, SurveyMonkey), by column.
     labels: list[str] = field(default_factory=list)
     # Set when the stage file has no ``__line`` column: line = Parquet row number + this.
     line_offset: int | None = None
@@ -225,7 +227,7 @@ def stage_text(src: Path, dialect: Dialect, stage_path: Path) -> Staged:
         stage_path,
         pad_short=False,
         skip_before_header=dialect.preamble,
-        skip_after_header=2 if dialect.qualtrics else 0,
+        skip_after_header=2 if dialect.qualtrics else int(dialect.surveymonkey),
     )
     gc_was_enabled = gc.isenabled()
     # csv rows create no reference cycles; the cyclic collector only slows the loop down.
@@ -277,10 +279,12 @@ def stage_text(src: Path, dialect: Dialect, stage_path: Path) -> Staged:
         if gc_was_enabled:
             gc.enable()
     staged = sink.finish("The file is empty.")
+    if dialect.surveymonkey:
+        staged.headers, staged.labels = merge_headers(staged.headers, staged.labels)
     kind = DELIMITER_NAMES[dialect.delimiter]
     if len(staged.headers) == 1:
         kind = "single-column"
-    staged.notes.insert(0, f"Read as {kind} text in {ENCODING_NAMES[dialect.encoding]}.")
+    staged.notes.insert(0, f"Read as {kind} text in {encoding_name(dialect.encoding)}.")
     extra = []
     if dialect.sep_line:
         extra.append("Used the delimiter named on the first line (Excel's sep= line).")
@@ -290,6 +294,11 @@ def stage_text(src: Path, dialect: Dialect, stage_path: Path) -> Staged:
     if dialect.qualtrics:
         extra.append(
             "Skipped the two extra header rows Qualtrics adds (question text and import IDs)."
+        )
+    if dialect.surveymonkey:
+        extra.append(
+            "Merged the two header rows SurveyMonkey writes (questions, then answer options) "
+            "into the column names."
         )
     staged.notes[1:1] = extra
     return staged

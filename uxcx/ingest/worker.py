@@ -31,6 +31,7 @@ from .common import connect, sql_str
 from .infer import Column, final_names, finish
 from .parquet import check_expanded_size, parquet_columns
 from .result import IngestError, IngestResult, format_size, memory_message
+from .sav import SPSS_FORMATS, convert_spss
 from .sniff import detect_encoding, detect_format, sniff
 from .stage_fast import fast_path_fits, stage_text_fast
 from .stage_text import Staged, stage_text
@@ -59,7 +60,17 @@ def convert(
     out = Path(out)
     work_dir = Path(work_dir)
     fmt = detect_format(src)
+    if fmt in SPSS_FORMATS:
+        return convert_spss(
+            src,
+            out,
+            fmt,
+            work_dir=work_dir,
+            max_expanded_mb=max_expanded_mb,
+            duckdb_memory_mb=duckdb_memory_mb,
+        )
     notes: list[str] = []
+    encoding = ""
     stage_path = work_dir / "stage.parquet"
     staged: Staged | None = None
     decimal_comma = False
@@ -130,6 +141,7 @@ def convert(
         cell_issue_count=issue_count,
         notes=notes,
         source_format=source_format,
+        encoding=encoding,
     )
 
 

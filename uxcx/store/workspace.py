@@ -58,6 +58,8 @@ class TableEntry:
     # column → one row per value, counted once and kept: role changes never rescan for it.
     unique: dict[str, bool] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # column → exported question text
+    # column → {code: label} a survey tool exported (SPSS value labels), for role detection.
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -171,10 +173,16 @@ class Workspace:
                     detected_roles={},
                     ingest=_json_safe(result.to_dict()),
                     labels={c["name"]: c["label"] for c in result.columns if c.get("label")},
+                    value_labels={
+                        c["name"]: c["value_labels"]
+                        for c in result.columns
+                        if c.get("value_labels")
+                    },
                 )
                 profiles = profile_columns(self.engine, self.engine.source(dest), columns)
                 for prof in profiles:
                     prof.label = entry.labels.get(prof.name, "")
+                    prof.value_labels = entry.value_labels.get(prof.name, {})
                 entry.detected_roles = detect_roles(profiles)
                 entry.roles = dict(entry.detected_roles)
                 entry.customer_unique = self._customer_unique(entry, dest)
