@@ -174,7 +174,7 @@ def format_comparison(c: ScoreComparison | None) -> str:
         )
         name = f"{s.label} ({s.family})"
         lines.append(
-            f"  {name[:28]:<28} r {_f(r.r):>7}   95% CI {_f(r.ci_low)} … {_f(r.ci_high)}{gap}"
+            f"  {name[:32]:<32} r {_f(r.r):>7}   95% CI {_f(r.ci_low)} … {_f(r.ci_high)}{gap}"
         )
     lines += [f"  left out: {t}" for t in c.left_out]
     return "\n".join(lines)

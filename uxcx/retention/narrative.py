@@ -426,8 +426,10 @@ def median_caption(s: Survival, esc: Escape = _same) -> str:
     )
 
 
-def _months(x: float) -> str:
+def _months(x: float | None) -> str:
     """Whole months as they are ('28'); tenure derived from dates to one decimal ('27.2')."""
+    if x is None:
+        return "–"
     return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
 
 
