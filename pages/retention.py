@@ -1,10 +1,11 @@
-"""UX ↔ retention: how a product UX score relates to churn, survival and CLV, with the caveats."""
+"""UX ↔ retention: how a UX or CX score relates to churn, survival and CLV, with the caveats."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 
+import pandas as pd
 import streamlit as st
 
 from ui import cache
@@ -12,12 +13,9 @@ from ui.common import dataset_or_stop, filters_line, md, page_link, show_chart
 from ui.routes import DATA_PAGE
 from ui.sidebar import active_filters
 from ui.state import ensure_app_frame
-from uxcx.charts import axis_title
 from uxcx.charts import retention as RC
-from uxcx.kinds import kind_of
 from uxcx.labels import fmt_p
-from uxcx.metrics import METRIC_BY_ID
-from uxcx.retention import KeyDrivers, RetentionAnalysis
+from uxcx.retention import KeyDrivers, RetentionAnalysis, ScoreComparison
 from uxcx.retention import narrative as N
 
 ensure_app_frame()
@@ -37,10 +35,9 @@ OUTCOME_LABELS = {
 # ---- sections ----------------------------------------------------------------------------
 def x_title(a: RetentionAnalysis) -> str:
     """The score axis title with its unit, per customer or per group."""
-    ux = a.query.ux
-    m = METRIC_BY_ID.get(ux)
-    # NPS-kind axis titles describe the −100…+100 score; here x is the 0–10 answer.
-    base = axis_title(ux) if m is not None and not kind_of(m).signed else a.query.ux_label
+    # The measure's own axis: NPS-kind metric titles describe the −100…+100 score and CSAT's the
+    # top-2-box share, but here x is the answer on its scale.
+    base = a.query.measure.axis_title or a.query.ux_label
     return f"{base}, {'mean per customer' if a.level == 'customer' else 'mean per group'}"
 
 
@@ -96,10 +93,9 @@ def score_section(a: RetentionAnalysis) -> None:
         else:
             st.caption("Line and band: least-squares fit across groups, unweighted, 95% CI.")
     with right:
-        kind = {"sus_grade": "SUS grade (Sauro–Lewis)", "quartile": "Quartile of the score"}
-        band_title = kind.get(q.band_kind, q.group_column or "Group")
-        heading = {"sus_grade": "SUS grade", "quartile": "quartile of the score"}
-        st.markdown(f"**{word} by {heading.get(q.band_kind, md(band_title))}**")
+        words = N.band_words(q)
+        band_title = words.title
+        st.markdown(f"**{word} by {md(words.heading)}**")
         show_chart(
             RC.band_rates_chart(
                 a.bands, direction=q.direction, band_title=band_title, overall=a.overall_rate
@@ -122,14 +118,18 @@ def survival_section(a: RetentionAnalysis) -> None:
         page_link(DATA_PAGE, "Map columns on the Data page", icon="🗂️")
         return
     order = [b.band for b in a.bands]
-    kind = {"sus_grade": "SUS grade", "quartile": "Quartile"}.get(q.band_kind, "Group")
+    words = N.band_words(q)
+    kind = words.legend
     left, right = st.columns([3, 1], gap="large")
     with left:
-        words = {"SUS grade": "SUS grade", "Quartile": "quartile of the score"}
-        st.markdown(f"**Still a customer, by months since signup and {words.get(kind, 'group')}**")
+        by = "group" if q.band_kind == "group" else md(words.heading)
+        st.markdown(f"**Still a customer, by months since signup and {by}**")
         show_chart(
             RC.km_chart(s, band_order=order, band_title=kind), N.km_caption(RC.km_y_floor(s))
         )
+        tenure = N.tenure_sentence(q)
+        if tenure is not None:
+            st.caption(md(tenure))
     with right:
         with st.container(border=True):
             st.metric(
@@ -188,6 +188,18 @@ def impact_section(a: RetentionAnalysis) -> None:
         st.caption(N.impact_method(a, esc=md))
 
 
+def comparison_section(c: ScoreComparison | None) -> None:
+    """Which per-customer score (UX or CX) goes with the outcome most strongly."""
+    if c is None:
+        return
+    what = "churn" if c.direction == "churned = 1" else "retention"
+    st.header(f"Which score predicts {what} best?", divider="blue")
+    st.markdown(N.comparison_sentence(c, esc=md))
+    # A static table: the page's one interactive table is the survival table.
+    st.table(pd.DataFrame(N.comparison_rows(c)).set_index("Score"))
+    st.caption(md(N.comparison_caption(c)))
+
+
 def drivers_section(kds: list[KeyDrivers]) -> None:
     """Which UX measures relate most to NPS and to retention (Shapley shares of R²)."""
     st.header("Key drivers: which UX measures matter most?", divider="blue")
@@ -230,8 +242,8 @@ def methods(a: RetentionAnalysis, kds: list[KeyDrivers]) -> None:
 # ---- page --------------------------------------------------------------------------------
 st.title("UX ↔ retention")
 st.caption(
-    "How product UX scores relate to customer retention. Every number is an association in "
-    "observational data, shown with its 95% confidence interval."
+    "How product UX scores and CX scores (NPS, CSAT, CES) relate to customer retention. Every "
+    "number is an association in observational data, shown with its 95% confidence interval."
 )
 ds = dataset_or_stop()
 filters = active_filters(ds)
@@ -248,9 +260,9 @@ if not outcomes:
     st.stop()
 if not measures:
     st.info(
-        "This page needs a **UX score** per customer: the ten SUS items, task success, a "
-        "product NPS or an app rating. Map one on the Data page, with a customer id so it can "
-        "be linked to churn.",
+        "This page needs a **score** per customer: a UX score (the ten SUS items, task success, "
+        "a product NPS or an app rating) or a CX score (NPS, CSAT or CES). Map one on the Data "
+        "page, with a customer id so it can be linked to churn.",
         icon="🧩",
     )
     page_link(DATA_PAGE, "Map columns on the Data page", icon="🗂️")
@@ -262,11 +274,11 @@ c1, c2, _ = st.columns([2, 2, 3], gap="medium")
 # The caption below names the choice in words.
 with c1:
     ux = st.selectbox(
-        "UX measure",
+        "Score (UX or CX)",
         measures,
         key="x_ux",
         bind="query-params",
-        help="Any UX measure or numeric UX column in the data:\n\n"
+        help="Any UX or CX score (UX first) or numeric column in the data:\n\n"
         + "\n".join(f"- `{m}`: {md(labels.get(m, m))}" for m in measures),
     )
 with c2:
@@ -285,6 +297,7 @@ st.caption(
 with st.spinner("Relating UX to retention …"):
     analysis, error = cache.retention_analysis(ds, ux, outcome, filters)
     kds = cache.retention_drivers(ds, filters) if analysis is not None else []
+    comparison = cache.retention_comparison(ds, outcome, filters) if analysis is not None else None
 if analysis is None:
     assert error is not None  # _analysis returns one or the other
     st.warning(md(str(error)), icon="⚠️")
@@ -309,5 +322,6 @@ else:
     score_section(a)
     survival_section(a)
 impact_section(a)
+comparison_section(comparison)
 drivers_section(kds)
 methods(a, kds)

@@ -162,15 +162,28 @@ def _retention_options(ds_id: str, version: str) -> tuple[list[str], dict[str, s
     labels = {}
     for m in measures:
         try:
-            labels[m] = R.resolve_measure(tables, m).label
+            labels[m] = R.narrative.choice_label(R.resolve_measure(tables, m))
         except R.RetentionError:
             labels[m] = m
     return measures, labels, R.available_outcomes(tables)
 
 
 def retention_options(ds: Dataset) -> tuple[list[str], dict[str, str], list[str]]:
-    """UX measures (with labels) and outcomes this dataset supports."""
+    """Scores (UX first, then CX, labelled with their family) and outcomes this dataset supports."""
     return _retention_options(ds.id, ds.version)
+
+
+@st.cache_data(max_entries=200, show_spinner=False)
+def _retention_comparison(
+    ds_id: str, version: str, outcome: str, fkey: tuple
+) -> R.ScoreComparison | None:
+    h = _open(ds_id)
+    return R.compare_scores(h.engine, h.tables(), outcome, Filters.from_key(fkey))
+
+
+def retention_comparison(ds: Dataset, outcome: str, filters: Filters) -> R.ScoreComparison | None:
+    """Every per-customer score's r with the outcome on the same customers (None: under two)."""
+    return _retention_comparison(ds.id, ds.version, outcome, filters.key())
 
 
 @st.cache_data(max_entries=500, show_spinner=False)

@@ -9,6 +9,10 @@ from .kinds import KINDS as KINDS  # re-exported: the kinds a metric row may nam
 from .kinds import KindName
 
 Family = Literal["UX", "CX"]
+# How the retention analysis bands customers by a score: SUS grades, NPS groups (detractor /
+# passive / promoter), one band per answer of a short scale, low / mid / high thirds of a 1–7
+# scale, or quartiles of the observed scores.
+BandScheme = Literal["sus_grade", "nps", "levels", "low_mid_high", "quartile"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,45 @@ class Variant:
     value: str
     valid: str
     where: str = ""
+
+
+@dataclass(frozen=True)
+class ScoreBand:
+    """One category of a scale: customers whose (rounded) score lies in lo..hi."""
+
+    label: str
+    lo: float
+    hi: float
+
+
+@dataclass(frozen=True)
+class Score:
+    """The per-customer attitudinal score the retention analysis correlates: each customer's mean
+    answer on the scale's own units (CSAT 1–5, NPS 0–10, CES 1–7, SUS 0–100), and its bands.
+
+    `variants` are read like a metric's (first whose roles exist wins); empty: the metric's own
+    variants, whose per-row value already is the answer. CSAT needs its own: the metric counts
+    top-2-box answers, the score is the 1–5 answer itself.
+    """
+
+    label: str  # the per-customer score's name, e.g. "CSAT score 1–5"
+    scale: tuple[float, float]
+    bands: BandScheme
+    variants: tuple[Variant, ...] = ()
+
+    def categories(self) -> tuple[ScoreBand, ...]:
+        """The scale's own categories (worst first), or () when bands are grades or quartiles."""
+        lo, hi = (int(v) for v in self.scale)
+        if self.bands == "nps":
+            return (ScoreBand("Detractor (0–6)", 0, 6), ScoreBand("Passive (7–8)", 7, 8),
+                    ScoreBand("Promoter (9–10)", 9, 10))  # fmt: skip
+        if self.bands == "levels":
+            return tuple(ScoreBand(str(k), k, k) for k in range(lo, hi + 1))
+        if self.bands == "low_mid_high":  # 1–7: disagree (1–3), neutral (4), agree (5–7)
+            mid = (lo + hi) // 2
+            return (ScoreBand(f"Low ({lo}–{mid - 1})", lo, mid - 1), ScoreBand(f"Mid ({mid})", mid, mid),
+                    ScoreBand(f"High ({mid + 1}–{hi})", mid + 1, hi))  # fmt: skip
+        return ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +92,9 @@ class Metric:
     # behaviour); None: not offered first (outcomes such as churn are never offered).
     ux_measure: int | None = None
     outcome: bool = False  # an outcome of the retention analysis, never a UX score there
+    # The per-customer attitudinal score the retention analysis correlates (None: behaviour
+    # such as task success, which it reads through the metric's own per-row value).
+    score: Score | None = None
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -89,6 +135,7 @@ METRICS: tuple[Metric, ...] = (
         "respondents with all ten items on 1–5; t-interval. Sauro–Lewis grade.",
         benchmark=68.0, benchmark_label="68 = industry average (grade C)", axis_range=(0, 100),
         axis_title="SUS score (0–100)", ux_measure=1,
+        score=Score("SUS", (0, 100), "sus_grade"),
     ),
     Metric(
         "task_success_rate", "Task success", "UX", "proportion",
@@ -135,6 +182,8 @@ METRICS: tuple[Metric, ...] = (
         "(n+3, promoters+¾, detractors+¾).",
         decimals=0, axis_range=(-100, 100),
         axis_title="Product NPS (−100 … +100)", ux_measure=3,
+        # Quartile bands, as before NPS groups existed (keeps its published numbers).
+        score=Score("Product NPS score (0–10)", (0, 10), "quartile"),
     ),
     Metric(
         "app_rating", "App rating", "UX", "mean",
@@ -144,6 +193,7 @@ METRICS: tuple[Metric, ...] = (
         formula="mean of ratings on 1–5; t-interval.",
         decimals=2, axis_range=(1, 5),
         axis_title="App rating (1–5 stars)", ux_measure=4,
+        score=Score("App rating", (1, 5), "quartile"),
     ),
     Metric(
         "bounce_rate", "Bounce rate", "UX", "proportion",
@@ -173,6 +223,7 @@ METRICS: tuple[Metric, ...] = (
         "(n+3, promoters+¾, detractors+¾).",
         decimals=0, axis_range=(-100, 100),
         axis_title="NPS (−100 … +100)",
+        score=Score("NPS score 0–10", (0, 10), "nps"),
     ),
     Metric(
         "csat", "CSAT", "CX", "proportion",
@@ -183,6 +234,8 @@ METRICS: tuple[Metric, ...] = (
         formula="answers of 4 or 5 / answers; adjusted-Wald interval.",
         axis_range=(0, 100),
         axis_title="CSAT (% answering 4–5)",
+        score=Score("CSAT score 1–5", (1, 5), "levels",
+                    (Variant(("csat_score",), "{csat_score}", _scale("csat_score", 1, 5)),)),
     ),
     Metric(
         "ces", "CES", "CX", "mean",
@@ -192,6 +245,7 @@ METRICS: tuple[Metric, ...] = (
         formula="mean of answers on 1–7; t-interval.",
         decimals=2, axis_range=(1, 7),
         axis_title="CES (mean, 1–7)",
+        score=Score("CES score 1–7", (1, 7), "low_mid_high"),
     ),
     Metric(
         "churn_rate", "Churn", "CX", "proportion",
@@ -230,6 +284,14 @@ UX_MEASURES = tuple(
     m.id for m in sorted((m for m in METRICS if m.ux_measure), key=lambda m: m.ux_measure or 0)
 )
 OUTCOME_METRICS = tuple(m.id for m in METRICS if m.outcome)
+# Per-customer attitudinal scores in registry order, UX then CX (the retention page's choices).
+SCORE_METRICS = tuple(m.id for f in ("UX", "CX") for m in METRICS if m.family == f and m.score)
+CX_SCORES = tuple(m.id for m in METRICS if m.family == "CX" and m.score)
+
+
+def score_variants(metric: Metric) -> tuple[Variant, ...]:
+    """The variants a metric's per-customer score is read from (its own, or the metric's)."""
+    return (metric.score.variants if metric.score else ()) or metric.variants
 
 
 def get_metric(metric_id: str) -> Metric:

@@ -10,12 +10,16 @@ from typing import TYPE_CHECKING
 from .common import UsageError, add_map_argument, load
 
 if TYPE_CHECKING:
-    from ..retention import RetentionAnalysis
+    from ..retention import RetentionAnalysis, ScoreComparison
 
-# {ux_measures} and {outcomes} are filled in by _HelpFormatter.
+# {ux_measures}, {cx_scores} and {outcomes} are filled in by _HelpFormatter.
 HELP_UX = (
-    "the UX measure: {ux_measures}, another UX metric id, a role such as sus_score, "
-    "product_nps_score or app_rating, or the name of a numeric column"
+    "the score: a UX measure ({ux_measures}, or another UX metric id), a CX score on its own "
+    "scale ({cx_scores}), a role such as sus_score or csat_score, or the name of a numeric column"
+)
+HELP_COMPARE = (
+    "also compare every per-customer UX and CX score's r with the outcome on the same customers "
+    "(JSON key 'comparison')"
 )
 
 
@@ -23,10 +27,12 @@ class _HelpFormatter(argparse.HelpFormatter):
     # The names live in the analysis module (pandas, scipy): importing it only when help is
     # printed keeps building the parser, and so every command's start-up, cheap.
     def _get_help_string(self, action: argparse.Action) -> str | None:
+        from ..metrics import CX_SCORES
         from ..retention import OUTCOMES, UX_MEASURES
 
         text = super()._get_help_string(action)
-        names = {"ux_measures": ", ".join(UX_MEASURES), "outcomes": " | ".join(OUTCOMES)}
+        names = {"ux_measures": ", ".join(UX_MEASURES), "cx_scores": ", ".join(CX_SCORES),
+                 "outcomes": " | ".join(OUTCOMES)}  # fmt: skip
         return text.format_map(names) if text else text
 
 
@@ -47,6 +53,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--outcome", required=True, metavar="OUTCOME", help="{outcomes}")
     add_map_argument(p)
     p.add_argument("--format", default="table", metavar="json|table", help="output format")
+    p.add_argument("--compare", action="store_true", help=HELP_COMPARE)
 
     p.set_defaults(func=cmd_correlate)
 
@@ -54,18 +61,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def cmd_correlate(args: argparse.Namespace) -> int:
     """uxcx correlate: ingest the files, run the UX ↔ retention analysis, print it."""
     # Imported here: the analysis pulls in pandas and scipy, most of the start-up time.
-    from ..retention import OUTCOMES, analyse
+    from ..retention import OUTCOMES, analyse, compare_scores
+    from ..retention.report import comparison_json
 
     if args.outcome not in OUTCOMES:
         raise UsageError(f"--outcome must be one of {', '.join(OUTCOMES)}, got '{args.outcome}'.")
     if args.format not in ("json", "table"):
         raise UsageError(f"--format must be json or table, got '{args.format}'.")
     with load(args.files, args.map) as (ws, ds):
-        result = analyse(ws.engine, ds.table_infos(ws.engine), args.ux, args.outcome)
+        tables = ds.table_infos(ws.engine)
+        result = analyse(ws.engine, tables, args.ux, args.outcome)
+        cmp = compare_scores(ws.engine, tables, args.outcome) if args.compare else None
         if args.format == "json":
-            print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+            payload = result.to_json()
+            if args.compare:
+                payload["comparison"] = comparison_json(cmp) if cmp is not None else None
+            print(json.dumps(payload, indent=2, ensure_ascii=False))
         else:
             print(format_table(result))
+            if args.compare:
+                print("\n" + format_comparison(cmp))
     return 0
 
 
@@ -77,6 +92,11 @@ def _p(p: float) -> str:
     if not math.isfinite(p):
         return "p –"
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _months(x: float) -> str:
+    """Whole months as they are ('28'); tenure derived from dates to one decimal ('27.2')."""
+    return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
 
 
 def _pct(x: float | None) -> str:
@@ -94,11 +114,12 @@ def format_table(a: RetentionAnalysis) -> str:
         lines.append(
             f"{name:<17} {_f(c.r):>7}   95% CI {_f(c.ci_low)} … {_f(c.ci_high)}   {_p(c.p)}"
         )
-    if a.logistic is not None and math.isfinite(a.logistic.odds_ratio_per_10):
-        lg = a.logistic
+    if a.odds_ratio_per_step is not None and math.isfinite(a.odds_ratio_per_step[0]):
+        # Per the impact's step: +10 on 0–100 scales, +1 on 1–5 / 1–7 / 0–10 answers.
+        orv, lo, hi = a.odds_ratio_per_step
         lines.append(
-            f"odds ratio ({what}) per +10: {_f(lg.odds_ratio_per_10, '.2f')} "
-            f"({_f(lg.or_ci_low, '.2f')} … {_f(lg.or_ci_high, '.2f')})"
+            f"odds ratio ({what}) per +{a.step:g}: {_f(orv, '.2f')} "
+            f"({_f(lo, '.2f')} … {_f(hi, '.2f')})"
         )
     if a.impact is not None:
         im, ch = a.impact, a.impact.outcome_change
@@ -122,7 +143,7 @@ def format_table(a: RetentionAnalysis) -> str:
         )
         lines += ["", head + "   at risk 0/6/12/18/24"]
         for b in [*s.bands, s.overall]:
-            med = "–" if b.median is None else f"{b.median:g}"
+            med = "–" if b.median is None else _months(b.median)
             at = " ".join(f"{_f(v, '.2f'):>6}" for v in b.at.values())
             risk = "/".join(str(v) for v in b.at_risk.values())
             lines.append(f"{b.band[:24]:<24} {med:>7} {at}   {risk}")
@@ -138,4 +159,27 @@ def format_table(a: RetentionAnalysis) -> str:
             )
         lines += [f"  left out: {t}" for t in k.left_out]
     lines += ["", "Cautions:"] + [f"- {c}" for c in a.cautions]
+    return "\n".join(lines)
+
+
+def format_comparison(c: ScoreComparison | None) -> str:
+    """Which score predicts the outcome best, as plain text."""
+    if c is None:
+        return "compare: fewer than two per-customer scores can be linked to the outcome."
+    what = "churn" if c.direction == "churned = 1" else "retention"
+    lines = [f"which score predicts {what} best: {c.n:,} customers with every score"]
+    for s in c.scores:
+        r = s.corr
+        gap = (
+            ""
+            if s.gap is None
+            else (
+                f"   gap {_f(s.gap.diff)} ({_f(s.gap.ci_low)} … {_f(s.gap.ci_high)}), {_p(s.gap.p)}"
+            )
+        )
+        name = f"{s.label} ({s.family})"
+        lines.append(
+            f"  {name[:32]:<32} r {_f(r.r):>7}   95% CI {_f(r.ci_low)} … {_f(r.ci_high)}{gap}"
+        )
+    lines += [f"  left out: {t}" for t in c.left_out]
     return "\n".join(lines)

@@ -3,8 +3,8 @@
 The engine does the joins and aggregation; only small aggregates reach Python. Everything here
 describes associations in observational data, never effects.
 
-measures (what is scored) → ctes, modes, queries (the SQL) → bands, drivers, analysis (the
-numbers) → report (the result and its JSON), narrative (its sentences).
+measures (what is scored) → ctes, modes, queries (the SQL) → bands, drivers, analysis, compare
+(the numbers) → report (the result and its JSON), narrative (its sentences).
 """
 
 from . import narrative
@@ -17,6 +17,7 @@ from .analysis import (
     choose_step,
 )
 from .bands import AT_RISK_TIMES, SURVIVAL_AT
+from .compare import compare_scores
 from .drivers import MAX_BOOT_ROWS, key_drivers
 from .errors import MAPPING_REASONS, Reason, RetentionError
 from .measures import (
@@ -43,6 +44,8 @@ from .results import (
     Impact,
     KeyDrivers,
     Scatter,
+    ScoreComparison,
+    ScoreCorr,
     Survival,
 )
 
@@ -77,12 +80,15 @@ __all__ = [
     "RetentionError",
     "RetentionQuery",
     "Scatter",
+    "ScoreComparison",
+    "ScoreCorr",
     "Survival",
     "analyse",
     "available_measures",
     "available_outcomes",
     "build_query",
     "choose_step",
+    "compare_scores",
     "key_drivers",
     "narrative",
     "resolve_measure",

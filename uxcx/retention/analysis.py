@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import stats
+from ..distributions import data_end
 from ..engines import Engine, QueryError
 from ..roles import is_numeric_type
 from ..sql import Filters, TableInfo
@@ -21,8 +22,8 @@ from .bands import band_time, bands, survival
 from .drivers import key_drivers
 from .errors import RetentionError
 from .measures import OutcomeSource, resolve_outcome
-from .narrative import cautions, step_label
-from .queries import RetentionQuery, build_query
+from .narrative import band_method, cautions, step_label
+from .queries import CATEGORY_BANDS, RetentionQuery, build_query
 from .report import RetentionAnalysis
 from .results import MIN_CUSTOMERS, MIN_GROUPS, Band, Impact, Scatter
 
@@ -72,7 +73,11 @@ def analyse(
     """Relate a UX measure to churn/retention/tenure; raises RetentionError for user problems."""
     out = resolve_outcome(tables, outcome)
     divisor = _churn_rate_divisor(engine, out)
-    q = build_query(tables, ux, outcome, filters, churn_rates=divisor, dialect=engine.dialect)
+    # Tenure from dates: active customers are observed up to the last date anywhere in the data.
+    end = data_end(engine, tables) if out.tenure_dates else None
+    q = build_query(
+        tables, ux, outcome, filters, churn_rates=divisor, data_end=end, dialect=engine.dialect
+    )
     result = _analyse_customers(engine, q) if q.level == "customer" else _analyse_groups(engine, q)
     problem = ""
     if drivers:
@@ -102,25 +107,28 @@ def _counts(engine: Engine, q: RetentionQuery) -> tuple[pd.DataFrame, dict[str, 
         "cov AS (\n  SELECT (SELECT count(*) FROM outcome WHERE churned IN (0, 1)) AS with_outcome,\n"
         "    (SELECT count(*) FROM ux WHERE x IS NOT NULL) AS with_ux,\n"
         "    (SELECT coalesce(sum(out_of_scale), 0) FROM ux) AS out_of_scale,\n"
-        "    (SELECT count(*) FROM outcome WHERE churn_values > 1) AS conflicting\n)"
+        "    (SELECT count(*) FROM outcome WHERE churn_values > 1) AS conflicting,\n"
+        "    (SELECT count(*) FROM ux WHERE responses > 1) AS several_answers\n)"
     )
     width = f"((lim.hi - lim.lo) / {GRID_STEPS})"
     tail = (
         f"SELECT CASE WHEN lim.k > {MAX_DISTINCT_X} "
         f"THEN lim.lo + round((x - lim.lo) / {width}) * {width} ELSE x END AS x,\n"
         "  y, count(*) AS w, any_value(lim.k) AS distinct_x,\n  "
-        + ", ".join(f"any_value(cov.{c}) AS {c}" for c in _COVERAGE)
+        + ", ".join(f"any_value(cov.{c}) AS {c}" for c in (*_COVERAGE, "several_answers"))
         + "\nFROM pc, lim, cov\nGROUP BY 1, 2\nORDER BY 1, 2"
     )
     df = _fetch(engine, q, tail, extra)
-    cov = {c: int(df[c].iloc[0]) if len(df) else 0 for c in (*_COVERAGE, "distinct_x")}
+    # several_answers: customers with more than one in-scale answer (their score is a mean).
+    names = (*_COVERAGE, "distinct_x", "several_answers")
+    cov = {c: int(df[c].iloc[0]) if len(df) else 0 for c in names}
     return df[["x", "y", "w"]].astype(float), cov
 
 
 def _too_few(q: RetentionQuery, n: int, unit: str, minimum: int) -> RetentionError:
     label = q.ux_label.removesuffix(" (%)")
     article = "an" if label[:1].lower() in "aeiou" else "a"
-    score = "" if label.lower().endswith(("score", "(0–10)")) else " score"
+    score = "" if "score" in label.lower() else " score"
     what = "a retention flag" if q.outcome == "retention" else "a churn flag"
     return RetentionError(
         f"Only {n} {unit} have both {article} {label}{score} and {what}; at least {minimum} are "
@@ -225,6 +233,7 @@ def _group_coverage(engine: Engine, q: RetentionQuery) -> dict[str, int]:
 
 def _analyse_customers(engine: Engine, q: RetentionQuery) -> RetentionAnalysis:
     counts, coverage = _counts(engine, q)
+    several = coverage.pop("several_answers")
     distinct_x = coverage["distinct_x"]
     n = int(counts["w"].sum())
     if n < MIN_CUSTOMERS:
@@ -257,6 +266,9 @@ def _analyse_customers(engine: Engine, q: RetentionQuery) -> RetentionAnalysis:
         method += "; tenure is censored for active customers, so it enters only the survival curves"
     if distinct_x > MAX_DISTINCT_X:
         method += f"; scores on a grid of {GRID_STEPS:,} steps ({distinct_x:,} distinct values)"
+    category = q.band_kind in CATEGORY_BANDS
+    if category:
+        method += "; " + band_method(q, several)
     return RetentionAnalysis(
         query=q,
         n=n,
@@ -273,6 +285,7 @@ def _analyse_customers(engine: Engine, q: RetentionQuery) -> RetentionAnalysis:
         scatter=_scatter(engine, q, n, measure.label, counts),
         cautions=[],
         coverage=coverage,
+        several_answers=several if category else None,
     )
 
 

@@ -105,6 +105,27 @@ def churn_expr(d: Dialect, out: OutcomeSource, alias: str, rates: bool = False) 
     return typed(d, out.table, alias, out.churned, "numeric" if rates else "binary")
 
 
+# Tenure from dates: days / (365.25 / 12), the mean month of the Gregorian calendar.
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def tenure_expr(d: Dialect, out: OutcomeSource, alias: str) -> str | None:
+    """Tenure in months: the mapped column, or from signup to the churn date (churned) or to the
+    end of the data (active); None without either."""
+    if out.tenure:
+        return typed(d, out.table, alias, out.tenure, "numeric")
+    if out.tenure_dates is None or out.tenure_end is None:
+        return None
+    signup, churn = (typed(d, out.table, alias, c, "date") for c in out.tenure_dates)
+    # A churned flag without a churn date leaves the tenure unknown (NULL), never "until now".
+    left = d.days_between(signup, churn)
+    active = d.days_between(signup, d.date_literal(out.tenure_end))
+    return (
+        f"CASE WHEN ({churn_expr(d, out, alias)}) = 1 THEN {left} ELSE {active} END "
+        f"/ {DAYS_PER_MONTH!r}"
+    )
+
+
 def ux_columns(d: Dialect, m: Measure, alias: str) -> list[str]:
     """The measure's typed input columns, named by their role aliases."""
     return [f"{typed(d, m.table, alias, col, kind)} AS {a}" for a, col, kind in m.columns]
@@ -113,8 +134,9 @@ def ux_columns(d: Dialect, m: Measure, alias: str) -> list[str]:
 def outcome_columns(d: Dialect, out: OutcomeSource, alias: str) -> list[str]:
     """churned 0/1, and tenure and CLV when mapped."""
     cols = [f"{churn_expr(d, out, alias)} AS churned"]
-    if out.tenure:
-        cols.append(f"{typed(d, out.table, alias, out.tenure, 'numeric')} AS tenure")
+    tenure = tenure_expr(d, out, alias)
+    if tenure:
+        cols.append(f"{tenure} AS tenure")
     if out.clv:
         cols.append(f"{typed(d, out.table, alias, out.clv, 'numeric')} AS clv")
     return cols
@@ -163,8 +185,9 @@ def outcome_cte(b: Builder, out: OutcomeSource, fp: FilterPlan, group: str | Non
         # Max per customer: a flat file repeats the customer's flag on every row; when the rows
         # disagree, having churned at any point counts (churn_values > 1 flags it).
         parts = [*keys, f"max({churn}) AS churned", f"count(DISTINCT {churn}) AS churn_values"]
-        if out.tenure:
-            parts.append(f"max({typed(d, t, 'c', out.tenure, 'numeric')}) AS tenure")
+        tenure = tenure_expr(d, out, "c")
+        if tenure:
+            parts.append(f"max({tenure}) AS tenure")
         if out.clv:
             parts.append(f"avg({typed(d, t, 'c', out.clv, 'numeric')}) AS clv")
         group_by = "\n  GROUP BY " + ", ".join(str(i + 1) for i in range(len(keys)))

@@ -1,13 +1,30 @@
-"""What is measured: the UX score (a metric, a role or a numeric column) and the churn outcome."""
+"""What is measured: the score (a metric, a role or a numeric column) and the churn outcome.
+
+A registry metric with a `score` (SUS, product NPS, app rating, NPS, CSAT, CES) is read as that
+score: each customer's mean answer on the scale's own units, banded by the scale's categories.
+Other metrics (task success, time on task …) are read through their per-row value.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..kinds import KINDS, Agg, KindName, kind_of
-from ..metrics import METRIC_BY_ID, METRICS, OUTCOME_METRICS, UX_MEASURES, Metric, get_metric
+from ..metrics import (
+    CX_SCORES,
+    METRIC_BY_ID,
+    METRICS,
+    OUTCOME_METRICS,
+    UX_MEASURES,
+    BandScheme,
+    Metric,
+    ScoreBand,
+    get_metric,
+    score_variants,
+)
 from ..roles import ROLE_BY_NAME, Role, RoleKind, is_numeric_type
 from ..sql import Missing, Planned, TableInfo, plan
 from .errors import RetentionError
@@ -42,8 +59,17 @@ class Measure:
     where: str
     kind: KindName  # how the per-unit score aggregates (proportion: a percentage)
     span: float | None  # width of the scale (None: unknown), picks the "+step" of the impact
-    is_sus: bool = False
     unit: str = ""  # "s" for seconds; otherwise points on the measure's scale
+    family: str = ""  # "UX" or "CX" for a registry metric; "" for a column
+    metric: str = ""  # the registry metric it is read from ("" for a column)
+    bands: BandScheme = "quartile"  # how customers are banded
+    categories: tuple[ScoreBand, ...] = ()  # the scale's own bands (bands nps/levels/low_mid_high)
+    axis_title: str = ""  # the score axis, with its scale
+
+    @property
+    def is_sus(self) -> bool:
+        """Banded by SUS grade."""
+        return self.bands == "sus_grade"
 
     @property
     def per_unit(self) -> Agg:
@@ -67,29 +93,62 @@ class OutcomeSource:
     churn_from_date: bool  # churned = churn date present (no yes/no column)
     tenure: str | None
     clv: str | None
+    # No tenure column: tenure in months from these (signup, churn date) columns, up to the churn
+    # date or, for active customers, to tenure_end (the last date anywhere in the data).
+    tenure_dates: tuple[str, str] | None = None
+    tenure_end: dt.date | None = None
+
+    @property
+    def has_tenure(self) -> bool:
+        """A tenure column, or signup and churn dates to derive it from."""
+        return self.tenure is not None or self.tenure_dates is not None
 
 
 def _measure(key: str, metric: Metric, planned: Planned) -> Measure:
-    """A registry metric's variant on the table the planner chose."""
+    """A registry metric's variant on the table the planner chose: its score when it has one."""
     table, variant = planned.table, planned.variant
     kind = kind_of(metric)
+    columns = tuple((r, table.role_column(r) or "", ROLE_BY_NAME[r].kind) for r in variant.roles)
+    score = metric.score
+    if score is not None:
+        # The mean answer per customer, on the scale's own units (avg of v over in-scale rows).
+        own_axis = not score.variants and not kind.signed
+        return Measure(
+            key=key,
+            label=score.label,
+            table=table,
+            columns=columns,
+            value=variant.value,
+            valid=variant.valid,
+            where=variant.where,
+            kind="mean",
+            span=score.scale[1] - score.scale[0],
+            family=metric.family,
+            metric=metric.id,
+            bands=score.bands,
+            categories=score.categories(),
+            axis_title=metric.axis_title if own_axis and metric.axis_title else score.label,
+        )
     return Measure(
         key=key,
         label=kind.score_label.format(label=metric.label),
         table=table,
-        columns=tuple((r, table.role_column(r) or "", ROLE_BY_NAME[r].kind) for r in variant.roles),
+        columns=columns,
         value=variant.value,
         valid=variant.valid,
         where=variant.where,
         kind=kind.name,
         span=kind.span_of(metric),
-        is_sus=metric.id == "sus",
         unit="s" if metric.unit == "s" else "",
+        family=metric.family,
+        metric=metric.id,
+        axis_title=metric.axis_title,
     )
 
 
 def _planned(metric: Metric, tables: Sequence[TableInfo]) -> Planned | None:
-    found = plan(metric, tables, per_customer=True)
+    """The table and variant of the metric's per-customer score (its own variants for CSAT)."""
+    found = plan(replace(metric, variants=score_variants(metric)), tables, per_customer=True)
     return None if isinstance(found, Missing) else found
 
 
@@ -111,7 +170,7 @@ def _from_role(role: Role, table: TableInfo, key: str) -> Measure:
     for metric in METRICS:
         if metric.id in OUTCOME_METRICS:
             continue
-        for v in metric.variants:
+        for v in score_variants(metric):
             if v.roles == (role.name,):
                 return _measure(key, metric, Planned(table, v))
     binary = role.kind == "binary"
@@ -134,7 +193,7 @@ def _from_column(t: TableInfo, ux: str) -> Measure:
     typ = t.columns[ux].upper()
     if not (is_numeric_type(typ) or typ == "BOOLEAN"):
         raise RetentionError(
-            f"Column '{ux}' is not numeric, so it cannot be a UX score.", "not_a_score"
+            f"Column '{ux}' is not numeric, so it cannot be a score.", "not_a_score"
         )
     for role_name, col in t.roles.items():
         role = ROLE_BY_NAME.get(role_name)
@@ -143,7 +202,7 @@ def _from_column(t: TableInfo, ux: str) -> Measure:
     held = [r for r in _NOT_SCORES if t.role_column(r) == ux]
     if held:
         what = ROLE_BY_NAME[held[0]].label.lower()
-        raise RetentionError(f"Column '{ux}' holds the {what}, not a UX score.", "not_a_score")
+        raise RetentionError(f"Column '{ux}' holds the {what}, not a score.", "not_a_score")
     binary = typ == "BOOLEAN"
     return Measure(
         key=ux,
@@ -159,7 +218,7 @@ def _from_column(t: TableInfo, ux: str) -> Measure:
 
 
 def resolve_measure(tables: Sequence[TableInfo], ux: str) -> Measure:
-    """A metric id (sus, task_success_rate …), a role name (sus_score …) or a numeric column."""
+    """A metric id (sus, csat …), a role name (sus_score, csat_score …) or a numeric column."""
     if ux in METRIC_BY_ID and ux not in OUTCOME_METRICS:
         metric = get_metric(ux)
         found = _planned(metric, tables)
@@ -168,7 +227,7 @@ def resolve_measure(tables: Sequence[TableInfo], ux: str) -> Measure:
                 "the ten SUS items"
                 if len(v.roles) == 10
                 else f"a {ROLE_BY_NAME[v.roles[0]].label} column"
-                for v in metric.variants
+                for v in score_variants(metric)
             )
             raise RetentionError(
                 f"{metric.label} needs {needs}; map one on the Data page.", "no_measure"
@@ -189,9 +248,10 @@ def resolve_measure(tables: Sequence[TableInfo], ux: str) -> Measure:
     for t in _linkable_first(tables):
         if ux in t.columns:
             return _from_column(t, ux)
-    known = ", ".join(UX_MEASURES)
+    known = ", ".join((*UX_MEASURES, *CX_SCORES))
     raise RetentionError(
-        f"'{ux}' is not a UX measure, role or column in these files; try one of: {known}.",
+        f"'{ux}' is not a UX measure, CX score, role or column in these files; try one of: "
+        f"{known}.",
         "unknown_measure",
     )
 
@@ -217,13 +277,15 @@ def resolve_outcome(tables: Sequence[TableInfo], outcome: str) -> OutcomeSource:
         role = "churn_date" if from_date else "churned"
         for t in ordered:
             col = t.role_column(role)
-            if col is None or (need_tenure and not t.role_column("tenure")):
+            tenure = t.role_column("tenure")
+            dates = None if tenure else _tenure_dates(t)
+            if col is None or (need_tenure and not (tenure or dates)):
                 continue
-            return OutcomeSource(t, col, from_date, t.role_column("tenure"), t.role_column("clv"))
+            return OutcomeSource(t, col, from_date, tenure, t.role_column("clv"), dates)
     if need_tenure and any(t.role_column("churned") or t.role_column("churn_date") for t in tables):
         raise RetentionError(
             "Survival by UX needs a tenure column (months as a customer) next to the churn "
-            "flag; map one on the Data page.",
+            "flag, or signup and churn dates; map them on the Data page.",
             "no_tenure",
         )
     raise RetentionError(
@@ -231,12 +293,20 @@ def resolve_outcome(tables: Sequence[TableInfo], outcome: str) -> OutcomeSource:
     )
 
 
+def _tenure_dates(t: TableInfo) -> tuple[str, str] | None:
+    """(signup, churn date) columns when both are mapped: tenure can be derived from them."""
+    signup, churn = t.role_column("signup_date"), t.role_column("churn_date")
+    return (signup, churn) if signup and churn else None
+
+
 def available_measures(tables: Sequence[TableInfo], include_columns: bool = False) -> list[str]:
-    """UX measures computable from these tables (the four main ones first), optionally columns."""
+    """Scores computable from these tables: UX measures (the four main ones first), then the CX
+    scores (registry order), optionally numeric columns."""
     out = [m for m in UX_MEASURES if _planned(get_metric(m), tables)]
     for metric in METRICS:
         if metric.family == "UX" and metric.id not in out and _planned(metric, tables):
             out.append(metric.id)
+    out += [m for m in CX_SCORES if _planned(get_metric(m), tables)]
     if include_columns:
         for t in tables:
             if not t.has_customer_id:

@@ -65,15 +65,32 @@ def _y(outcome: str, churned: str = "churned") -> str:
 
 
 def _outcome_optional(out: OutcomeSource, prefix: str = "o.") -> str:
-    tenure = f"{prefix}tenure" if out.tenure else "CAST(NULL AS DOUBLE)"
+    tenure = f"{prefix}tenure" if out.has_tenure else "CAST(NULL AS DOUBLE)"
     clv = f"{prefix}clv" if out.clv else "CAST(NULL AS DOUBLE)"
     return f"{tenure} AS tenure, {clv} AS clv"
 
 
+def _category_case(m: Measure, x: str) -> str:
+    """CASE giving 1 … k, the scale category (worst first) of each customer's rounded score."""
+    cats = m.categories
+    # floor(x + 0.5): half up, the same on every engine; a single answer is its own level.
+    whens = " ".join(
+        f"WHEN floor({x} + 0.5) <= {c.hi:g} THEN {i}" for i, c in enumerate(cats[:-1], 1)
+    )
+    return f"CASE {whens} ELSE {len(cats)} END"
+
+
 def _band_ctes(b: Builder, m: Measure, outcome: str) -> None:
-    """pc from linked: y in the outcome's direction and the band (SUS grade or quartile)."""
+    """pc from linked: y in the outcome's direction and the band (SUS grade, the scale's
+    categories or quartile)."""
     d = b.dialect
-    if m.is_sus:
+    if m.categories:
+        whens = " ".join(
+            f"WHEN {i} THEN {d.quote_literal(c.label)}" for i, c in enumerate(m.categories, 1)
+        )
+        label = f"CASE band {whens} END"
+        b.add("banded", f"SELECT *, {_category_case(m, 'x')} AS band\n  FROM linked")
+    elif m.is_sus:
         band = _sus_band_case("x")
         whens = " ".join(
             f"WHEN {k} THEN {d.quote_literal(v)}" for k, v in sus_band_labels().items()

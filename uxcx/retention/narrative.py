@@ -9,20 +9,20 @@ labels): the page passes its Markdown escape, plain-text callers leave the ident
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from .. import stats
 from ..labels import MINUS, fmt_ci_num, fmt_num, fmt_p, fmt_pct
 from .measures import Measure
+from .queries import RetentionQuery
 from .report import RetentionAnalysis
 from .results import R_FOR_POWER, Band, KeyDrivers, Survival
-
-Escape = Callable[[str], str]
-
-
-def _same(text: str) -> str:
-    return text
+from .wording import Escape
+from .wording import comparison_caption as comparison_caption  # re-exported: one place to look
+from .wording import comparison_rows as comparison_rows
+from .wording import comparison_sentence as comparison_sentence
+from .wording import same as _same
 
 
 class Tile(NamedTuple):
@@ -61,6 +61,64 @@ def step_label(measure: Measure, step: float) -> str:
     return f"+{step:g} {unit} of {label}"
 
 
+def choice_label(measure: Measure) -> str:
+    """How a score is offered: its name and family, 'SUS (UX)', 'CSAT score 1–5 (CX)'."""
+    return f"{measure.label} ({measure.family})" if measure.family else measure.label
+
+
+class BandWords(NamedTuple):
+    """How the bands are named: chart title, 'churned by …' heading, survival legend title."""
+
+    title: str
+    heading: str
+    legend: str
+
+
+def band_words(q: RetentionQuery) -> BandWords:
+    """The words for the bands of this analysis (a group-level one: its group column)."""
+    m = q.measure
+    if q.band_kind == "sus_grade":
+        return BandWords("SUS grade (Sauro–Lewis)", "SUS grade", "SUS grade")
+    if q.band_kind == "quartile":
+        return BandWords("Quartile of the score", "quartile of the score", "Quartile")
+    if q.band_kind == "nps_category":
+        return BandWords("NPS group", "NPS group (detractor / passive / promoter)", "NPS group")
+    if q.band_kind == "level" and m.categories:
+        lo, hi = m.categories[0].lo, m.categories[-1].hi
+        return BandWords(f"{m.label}: answer", f"answer on the {lo:g}–{hi:g} scale", "Answer")
+    if q.band_kind == "low_mid_high":
+        return BandWords(f"{m.label}: low / mid / high", "low / mid / high answer", "Band")
+    group = q.group_column or "Group"
+    return BandWords(group, group, "Group")
+
+
+def band_method(q: RetentionQuery, several: int) -> str:
+    """How customers were placed in the scale's categories (for the method line)."""
+    m = q.measure
+    if q.band_kind == "level":
+        what = f"one per answer {m.categories[0].lo:g}–{m.categories[-1].hi:g}"
+    else:
+        what = "the scale's categories " + " / ".join(c.label for c in m.categories)
+    if not several:
+        return f"bands: {what}, by each customer's single answer"
+    return (
+        f"bands: {what}; {several:,} customers with several answers are placed by their mean "
+        "rounded half up"
+    )
+
+
+def tenure_sentence(q: RetentionQuery) -> str | None:
+    """Where tenure came from when the file has dates but no tenure column (None otherwise)."""
+    if q.tenure_end is None or q.tenure_columns is None:
+        return None
+    signup, churn = q.tenure_columns
+    return (
+        f"Tenure: months (days / 30.4375) from '{signup}' to '{churn}' for churned customers, or "
+        f"to {q.tenure_end.isoformat()}, the last date anywhere in the data, for active ones "
+        "(censored there)."
+    )
+
+
 def _edge(v: float, span: float) -> str:
     return f"{v:.2f}" if span < 10 else f"{v:.1f}"
 
@@ -82,6 +140,10 @@ def band_name(a: RetentionAnalysis, band: Band, top: bool) -> str:
     q = a.query
     if q.band_kind == "sus_grade":
         return f"SUS grade {band.band}" if top else f"grade {band.band}"
+    if q.band_kind == "level":
+        return f"level {band.band} of {q.ux_label}" if top else f"level {band.band}"
+    if q.band_kind in ("nps_category", "low_mid_high"):
+        return f"the {band.band} group of {q.ux_label}" if top else f"the {band.band} group"
     if q.band_kind == "quartile":
         rng = f"{band.x_min:,.3g}–{band.x_max:,.3g}"
         if len(a.bands) == 4:
@@ -356,7 +418,18 @@ def median_caption(s: Survival, esc: Escape = _same) -> str:
             "Median lifetime: not reached in any band: more than half of every band was "
             "still a customer at the end of the data."
         )
-    return "Median lifetime: " + "; ".join(f"{esc(b.band)}: {b.median:g} months" for b in med) + "."
+    return (
+        "Median lifetime: "
+        + "; ".join(f"{esc(b.band)}: {_months(b.median)} months" for b in med)
+        + "."
+    )
+
+
+def _months(x: float | None) -> str:
+    """Whole months as they are ('28'); tenure derived from dates to one decimal ('27.2')."""
+    if x is None:
+        return "–"
+    return f"{x:g}" if float(x).is_integer() else f"{x:.1f}"
 
 
 def survival_gap_caption(a: RetentionAnalysis, esc: Escape = _same) -> str | None:
@@ -464,6 +537,9 @@ def methods(a: RetentionAnalysis) -> list[str]:
         lines.append(
             "Survival: Kaplan–Meier with Greenwood log(−log) 95% CIs; k-group log-rank test."
         )
+    tenure = tenure_sentence(q)
+    if tenure is not None:
+        lines.append(tenure)
     if q.level == "customer" and cov.get("with_outcome"):
         lines.append(
             f"Coverage: {a.n:,} of {cov['with_outcome']:,} customers with a churn flag have a "

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..sql import DUCKDB, Dialect, Filters, TableInfo
@@ -14,7 +15,17 @@ from .modes import group_label_column, sql_customer, sql_group, sql_group_rates,
 
 Level = Literal["customer", "group"]
 Mode = Literal["customer", "rows", "group", "group_rates"]
-BandKind = Literal["sus_grade", "quartile", "group"]
+BandKind = Literal["sus_grade", "quartile", "group", "nps_category", "level", "low_mid_high"]
+# The band kind of each score band scheme (customer level).
+_BAND_KINDS: dict[str, BandKind] = {
+    "sus_grade": "sus_grade",
+    "nps": "nps_category",
+    "levels": "level",
+    "low_mid_high": "low_mid_high",
+    "quartile": "quartile",
+}
+# Band kinds that are the scale's own categories (customers placed by their rounded mean).
+CATEGORY_BANDS: frozenset[BandKind] = frozenset(("nps_category", "level", "low_mid_high"))
 Direction = Literal["churned = 1", "retained = 1"]
 
 
@@ -43,6 +54,9 @@ class RetentionQuery:
     outcome_table: str
     measure: Measure
     unapplied_filters: tuple[str, ...] = ()
+    # Tenure derived from signup and churn dates, active customers observed up to this date.
+    tenure_end: dt.date | None = None
+    tenure_columns: tuple[str, str] | None = None  # (signup, churn date) it is derived from
 
     @property
     def sql(self) -> str:
@@ -103,11 +117,24 @@ def build_query(
     filters: Filters | None = None,
     *,
     churn_rates: float | None = None,
+    data_end: dt.date | None = None,
     dialect: Dialect = DUCKDB,
 ) -> RetentionQuery:
-    """Plan the per-unit SQL (pure). churn_rates: the churn column holds rates, divide by this."""
+    """Plan the per-unit SQL (pure). churn_rates: the churn column holds rates, divide by this;
+    data_end: the last date in the data, where tenure from dates stops for active customers."""
     m = resolve_measure(tables, ux)
     out = resolve_outcome(tables, outcome)
+    if out.tenure_dates is not None:
+        if data_end is None:  # no end to measure active customers' tenure up to
+            if outcome == "tenure":
+                raise RetentionError(
+                    "Survival needs a tenure column, or signup and churn dates to derive it from; "
+                    "the date columns are empty.",
+                    "no_tenure",
+                )
+            out = replace(out, tenure_dates=None)
+        else:
+            out = replace(out, tenure_end=data_end)
     mode, group_col = _mode(m, out, churn_rates is not None)
     same = m.table.name == out.table.name
     scans = [m.table] if same else [m.table, out.table]
@@ -122,9 +149,8 @@ def build_query(
     else:
         sql_group_rates(b, m, out, outcome, fp, group_col, churn_rates or 1.0)
     level: Level = "customer" if mode in ("customer", "rows") else "group"
-    band_kind: BandKind = (
-        ("sus_grade" if m.is_sus else "quartile") if level == "customer" else "group"
-    )
+    from_dates = out.tenure_dates is not None and mode != "group_rates"
+    band_kind: BandKind = _BAND_KINDS[m.bands] if level == "customer" else "group"
     return RetentionQuery(
         level=level,
         mode=mode,
@@ -138,11 +164,13 @@ def build_query(
         ),
         direction="retained = 1" if outcome == "retention" else "churned = 1",
         band_kind=band_kind,
-        has_tenure=out.tenure is not None and mode != "group_rates",
+        has_tenure=out.has_tenure and mode != "group_rates",
         has_clv=out.clv is not None and level == "customer",
         group_column=group_col or (group_label_column(m.table) if mode == "group_rates" else None),
         ux_table=m.table.name,
         outcome_table=out.table.name,
         measure=m,
         unapplied_filters=tuple(fp.unapplied),
+        tenure_end=out.tenure_end if from_dates else None,
+        tenure_columns=out.tenure_dates if from_dates else None,
     )

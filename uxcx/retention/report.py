@@ -6,10 +6,20 @@ import math
 from dataclasses import dataclass, field
 
 from .. import stats
-from .queries import Direction, Level, RetentionQuery
-from .results import R_FOR_POWER, Band, BandSurvival, Impact, KeyDrivers, Scatter, Survival
+from .ctes import DAYS_PER_MONTH
+from .queries import CATEGORY_BANDS, Direction, Level, RetentionQuery
+from .results import (
+    R_FOR_POWER,
+    Band,
+    BandSurvival,
+    Impact,
+    KeyDrivers,
+    Scatter,
+    ScoreComparison,
+    Survival,
+)
 
-__all__ = ["RetentionAnalysis", "to_json"]
+__all__ = ["RetentionAnalysis", "comparison_json", "to_json"]
 
 
 @dataclass
@@ -31,6 +41,9 @@ class RetentionAnalysis:
     scatter: Scatter
     cautions: list[str]
     coverage: dict[str, int] = field(default_factory=dict)
+    # Bands are the scale's categories: customers with more than one answer (placed by their
+    # rounded mean); None for other bands.
+    several_answers: int | None = None
 
     @property
     def level(self) -> Level:
@@ -202,6 +215,25 @@ def to_json(a: RetentionAnalysis) -> dict[str, object]:
         "band_kind": q.band_kind,
         "bands": [_band_json(b) for b in a.bands],
     }
+    # Added when they apply (a CX score's scale categories, tenure from dates): the keys of the
+    # other analyses stay as they were.
+    m = q.measure
+    if q.band_kind in CATEGORY_BANDS:
+        out["score"] = {
+            "metric": m.metric,
+            "family": m.family,
+            "scale": [m.categories[0].lo, m.categories[-1].hi],
+            "per_customer": "mean of the customer's answers",
+            "bands_from": "rounded mean" if a.several_answers else "single answers",
+            "several_answers": a.several_answers,
+        }
+    if q.tenure_end is not None and q.tenure_columns is not None:
+        out["tenure_from_dates"] = {
+            "end": q.tenure_end.isoformat(),
+            "signup": q.tenure_columns[0],
+            "churn_date": q.tenure_columns[1],
+            "days_per_month": DAYS_PER_MONTH,
+        }
     if a.survival is not None:
         out["survival"] = _survival_json(a.survival)
     out["logistic"] = _logistic_json(a)
@@ -212,3 +244,36 @@ def to_json(a: RetentionAnalysis) -> dict[str, object]:
     out["coverage"] = a.coverage
     out["cautions"] = a.cautions
     return out
+
+
+def comparison_json(c: ScoreComparison) -> dict[str, object]:
+    """Which score predicts the outcome best (`uxcx correlate --compare`): strongest first."""
+    scores = []
+    for s in c.scores:
+        g = s.gap
+        scores.append(
+            {
+                "measure": s.measure,
+                "label": s.label,
+                "family": s.family,
+                **_corr_json(s.corr),
+                "gap_to_strongest": None
+                if g is None
+                else {
+                    "diff": _num(g.diff),
+                    "ci_low": _num(g.ci_low),
+                    "ci_high": _num(g.ci_high),
+                    "p": _p(g.p),
+                    "method": g.method,
+                },  # fmt: skip
+            }
+        )
+    return {
+        "n": c.n,
+        "outcome": c.outcome,
+        "outcome_direction": c.direction,
+        "strongest": c.strongest.measure,
+        "scores": scores,
+        "left_out": c.left_out,
+        "method": c.method,
+    }

@@ -102,3 +102,32 @@ class Scatter:
     n: int
     x_label: str
     y_label: str
+
+
+@dataclass(frozen=True)
+class ScoreCorr:
+    """One score's correlation with the outcome on the customers every compared score has."""
+
+    measure: str  # metric id
+    label: str
+    family: str  # "UX" or "CX"
+    corr: stats.CorrResult
+    # |r| of the strongest score minus this one's, Zou interval and Steiger test (None: strongest)
+    gap: stats.DiffResult | None
+
+
+@dataclass(frozen=True)
+class ScoreComparison:
+    """Which per-customer score relates most to the outcome, on the same customers."""
+
+    outcome: str
+    direction: str  # "churned = 1" or "retained = 1"
+    n: int  # customers with every compared score and the outcome
+    scores: list[ScoreCorr]  # strongest |r| first
+    left_out: list[str]
+    method: str
+
+    @property
+    def strongest(self) -> ScoreCorr:
+        """The score with the largest |r|."""
+        return self.scores[0]

@@ -7,6 +7,7 @@ know which engine runs it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from ..kinds import Agg
@@ -113,6 +114,14 @@ class Dialect:
     def add_months(self, date_sql: str, months_sql: str) -> str:
         """A date plus a whole number of months (end-of-month aware)."""
         return f"CAST({date_sql} + to_months(CAST({months_sql} AS INTEGER)) AS DATE)"
+
+    def days_between(self, start_sql: str, end_sql: str) -> str:
+        """Whole days from one DATE to another (negative when end is before start)."""
+        return f"date_diff('day', {start_sql}, {end_sql})"
+
+    def date_literal(self, day: dt.date) -> str:
+        """A DATE constant."""
+        return f"DATE '{day.isoformat()}'"
 
     # ---- generated rows -------------------------------------------------------------------
     def series(self, start: int | str, stop: int | str) -> str:

@@ -16,11 +16,15 @@ from .bins import bin_counts, bin_points, bin_rates, merge_bins, nice_width
 from .compare import DiffResult, diff_geometric_means, diff_means, diff_nps, diff_proportions
 from .correlation import (
     CorrResult,
+    corr_from_r,
+    diff_dependent_correlations,
     fisher_z_ci,
     pearson_from_counts,
     point_biserial_from_counts,
     power_n_for_r,
     spearman_from_counts,
+    steiger_z,
+    zou_dependent_ci,
 )
 from .drivers import MAX_SHAPLEY_PREDICTORS, bootstrap_interval, r_squared, shapley_r2
 from .intervals import (
@@ -66,6 +70,8 @@ __all__ = [
     "bin_points",
     "bin_rates",
     "bootstrap_interval",
+    "corr_from_r",
+    "diff_dependent_correlations",
     "diff_geometric_means",
     "diff_means",
     "diff_nps",
@@ -89,8 +95,10 @@ __all__ = [
     "r_squared",
     "shapley_r2",
     "spearman_from_counts",
+    "steiger_z",
     "sus_grade",
     "sus_percentile",
     "t_interval",
     "z_crit",
+    "zou_dependent_ci",
 ]

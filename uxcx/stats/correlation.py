@@ -1,4 +1,5 @@
-"""Correlations from counts (Pearson, Spearman, point-biserial) with Fisher-z CIs, and power."""
+"""Correlations from counts (Pearson, Spearman, point-biserial) with Fisher-z CIs, the difference
+of two dependent correlations (Steiger's z, Zou's interval), and power."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as _st
 
-from .intervals import NAN, z_crit
+from .compare import DiffResult
+from .intervals import NAN, _p_two_sided_z, z_crit
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,15 @@ def _corr_result(
     r = max(-1.0, min(1.0, cxy / math.sqrt(cxx * cyy)))
     if 1.0 - abs(r) < 1e-13:  # rounding left a perfect correlation a few ulps short of ±1
         r = math.copysign(1.0, r)
+    lo, hi = fisher_z_ci(r, n, conf)
+    return CorrResult(r, lo, hi, _corr_p(r, n), int(n), method)
+
+
+def corr_from_r(r: float, n: int, method: str, conf: float = 0.95) -> CorrResult:
+    """A correlation computed elsewhere (e.g. by the engine) with its Fisher-z CI and t-test p."""
+    if not math.isfinite(r) or n < 2:
+        return CorrResult(NAN, NAN, NAN, NAN, max(int(n), 0), method)
+    r = max(-1.0, min(1.0, r))
     lo, hi = fisher_z_ci(r, n, conf)
     return CorrResult(r, lo, hi, _corr_p(r, n), int(n), method)
 
@@ -127,3 +138,53 @@ def power_n_for_r(r: float, power: float = 0.8, alpha: float = 0.05) -> int:
         raise ValueError("power must be in (0, 1)")
     za, zb = z_crit(1.0 - alpha), float(_st.norm.ppf(power))
     return int(math.ceil(((za + zb) / math.atanh(abs(r))) ** 2 + 3))
+
+
+def steiger_z(r_jk: float, r_jh: float, r_kh: float, n: int) -> tuple[float, float]:
+    """Steiger's (1980) z for ρ_jk = ρ_jh: two correlations on the same n units that share j.
+
+    Fisher-z difference over its asymptotic SD, with the covariance from the pooled r̄ =
+    (r_jk + r_jh) / 2 (Steiger's equations 3, 10 and 14); returns (z, two-sided p).
+    """
+    vals = (r_jk, r_jh, r_kh)
+    if n <= 3 or not all(math.isfinite(v) and abs(v) < 1 for v in vals):
+        return NAN, NAN
+    rbar = (r_jk + r_jh) / 2
+    psi = r_kh * (1 - 2 * rbar**2) - 0.5 * rbar**2 * (1 - 2 * rbar**2 - r_kh**2)
+    c = psi / (1 - rbar**2) ** 2
+    if c >= 1:  # k and h identical: no difference can be tested
+        return NAN, NAN
+    z = (math.atanh(r_jk) - math.atanh(r_jh)) * math.sqrt(n - 3) / math.sqrt(2 - 2 * c)
+    return z, _p_two_sided_z(z)
+
+
+def zou_dependent_ci(
+    r_jk: float, r_jh: float, r_kh: float, n: int, conf: float = 0.95
+) -> tuple[float, float]:
+    """Zou's (2007) interval for ρ_jk − ρ_jh (overlapping, same units) from the two Fisher-z
+    intervals and the correlation between the two estimates."""
+    vals = (r_jk, r_jh, r_kh)
+    if n <= 3 or not all(math.isfinite(v) and abs(v) < 1 for v in vals):
+        return NAN, NAN
+    l1, u1 = fisher_z_ci(r_jk, n, conf)
+    l2, u2 = fisher_z_ci(r_jh, n, conf)
+    c = ((r_kh - 0.5 * r_jk * r_jh) * (1 - r_jk**2 - r_jh**2 - r_kh**2) + r_kh**3) / (
+        (1 - r_jk**2) * (1 - r_jh**2)
+    )
+    d = r_jk - r_jh
+    lo = d - math.sqrt(
+        max((r_jk - l1) ** 2 + (u2 - r_jh) ** 2 - 2 * c * (r_jk - l1) * (u2 - r_jh), 0)
+    )
+    hi = d + math.sqrt(
+        max((u1 - r_jk) ** 2 + (r_jh - l2) ** 2 - 2 * c * (u1 - r_jk) * (r_jh - l2), 0)
+    )
+    return lo, hi
+
+
+def diff_dependent_correlations(
+    r_jk: float, r_jh: float, r_kh: float, n: int, conf: float = 0.95
+) -> DiffResult:
+    """r_jk − r_jh on the same units sharing j: Zou's interval and Steiger's z test."""
+    lo, hi = zou_dependent_ci(r_jk, r_jh, r_kh, n, conf)
+    _, p = steiger_z(r_jk, r_jh, r_kh, n)
+    return DiffResult(r_jk - r_jh, lo, hi, p, "Zou (2007) interval; Steiger (1980) z test")
