@@ -120,6 +120,11 @@ class Workspace:
         self.root = Path(root or os.environ.get("UXCX_WORKSPACE", "workspace")).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.engine = engine or engine_for(self.root)
+        # Role detection profiles each file right after ingest wrote it, on this machine, in
+        # DuckDB SQL (approx_top_k): it stays on DuckDB whichever engine runs the metrics.
+        self.profiler = (
+            self.engine if self.engine.name == "duckdb" else engine_for(self.root, "duckdb")
+        )
 
     # ---- creating -------------------------------------------------------------------------
     def create_dataset(
@@ -171,7 +176,7 @@ class Workspace:
                     ingest=_json_safe(result.to_dict()),
                     labels={c["name"]: c["label"] for c in result.columns if c.get("label")},
                 )
-                profiles = profile_columns(self.engine, self.engine.source(dest), columns)
+                profiles = profile_columns(self.profiler, self.profiler.source(dest), columns)
                 for prof in profiles:
                     prof.label = entry.labels.get(prof.name, "")
                 entry.detected_roles = detect_roles(profiles)
@@ -365,7 +370,7 @@ class Workspace:
         if not isinstance(cid, str):
             return False
         if cid not in entry.unique:
-            entry.unique[cid] = customer_unique(self.engine, parquet, entry.roles)
+            entry.unique[cid] = customer_unique(self.profiler, parquet, entry.roles)
         return entry.unique[cid]
 
 
