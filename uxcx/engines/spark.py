@@ -103,11 +103,12 @@ def _build_session() -> SparkSession:
         else:
             builder = builder.master(master)
             if master.startswith("local"):
+                # A cluster keeps its own spark-defaults (Java options, logging, partitions).
                 for key, value in LOCAL_CONF.items():
                     builder = builder.config(key, value)
-            builder = builder.config(
-                "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}"
-            )
+                builder = builder.config(
+                    "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}"
+                )
         spark = builder.getOrCreate()
         for key, value in SESSION_CONF.items():
             spark.conf.set(key, value)
