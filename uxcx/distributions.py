@@ -158,7 +158,7 @@ def value_histogram(
     d = engine.dialect
     sql = (
         f"{q.ctes},\n"
-        "x AS (SELECT v FROM r WHERE ok AND isfinite(v)),\n"
+        f"x AS (SELECT v FROM r WHERE ok AND {d.is_finite('v')}),\n"
         f"s AS (SELECT min(v) AS lo, {d.quantile('v', float(tail_quantile))} AS hi, "
         "count(*) AS n FROM x),\n"
         f"raw AS (SELECT lo, hi, n, greatest((hi - lo) / {k}, 1e-9) AS step FROM s),\n"
@@ -206,7 +206,7 @@ def data_end(engine: Engine, tables: Sequence[TableInfo]) -> dt.date | None:
             if col:
                 parts.append(f"max({d.typed_column(d.quote_ident(col), t.columns[col], 'date')})")
         if parts:
-            sql = f"SELECT greatest({', '.join(parts)}) AS hi FROM {t.source}"
+            sql = f"SELECT {d.greatest(parts)} AS hi FROM {t.source}"
             hi = engine.query(sql).to_pylist()[0]["hi"]
             if hi is not None:
                 ends.append(hi)

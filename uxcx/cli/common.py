@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from ..engines import EngineUnavailable
 from ..ingest import IngestError
 from ..roles import ROLE_BY_NAME, RoleMap, set_role
 
@@ -27,7 +28,7 @@ class UsageError(Exception):
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
-    errors: list[type[Exception]] = [UsageError, IngestError]
+    errors: list[type[Exception]] = [UsageError, IngestError, EngineUnavailable]
     # RetentionError exists only once a command has imported the analysis; looking it up instead
     # of importing it keeps pandas and scipy out of every other command's start-up.
     if (retention := sys.modules.get("uxcx.retention")) is not None:
@@ -68,6 +69,12 @@ def workspace() -> Workspace:
     return Workspace()
 
 
+def add_engine_argument(parser: argparse.ArgumentParser) -> None:
+    """Add --engine duckdb|spark (default: UXCX_ENGINE, else duckdb)."""
+    parser.add_argument("--engine", choices=["duckdb", "spark"],
+                        help="the SQL engine that computes (default: UXCX_ENGINE, else duckdb)")  # fmt: skip
+
+
 def add_map_argument(parser: argparse.ArgumentParser) -> None:
     """Add the repeatable --map ROLE=COLUMN option."""
     parser.add_argument("--map", action="append", default=[], metavar="ROLE=COLUMN",
@@ -88,9 +95,15 @@ def _parse_maps(maps: Sequence[str]) -> list[tuple[str, str]]:
 
 
 @contextmanager
-def load(files: Sequence[str], maps: Sequence[str]) -> Iterator[tuple[Workspace, Dataset]]:
-    """The files as a dataset in a temporary workspace, --map applied (it wins over detection)."""
+def load(
+    files: Sequence[str], maps: Sequence[str], engine: str | None = None
+) -> Iterator[tuple[Workspace, Dataset]]:
+    """The files as a dataset in a temporary workspace, --map applied (it wins over detection).
+
+    `engine` (duckdb or spark; default UXCX_ENGINE, else duckdb) runs the queries on it.
+    """
     # Imported here: DuckDB and Arrow are not needed to print help or a usage error.
+    from ..engines import engine_for
     from ..store import Workspace
 
     paths = [Path(f) for f in files]
@@ -98,7 +111,7 @@ def load(files: Sequence[str], maps: Sequence[str]) -> Iterator[tuple[Workspace,
         if not p.is_file():
             raise UsageError(f"{p}: no such file.")
     with tempfile.TemporaryDirectory(prefix="uxcx-") as tmp:
-        ws = Workspace(Path(tmp))
+        ws = Workspace(Path(tmp), engine_for(Path(tmp), engine))
         ds = ws.create_dataset([(p.name, p) for p in paths])
         changed: dict[str, RoleMap] = {}
         for role, column in _parse_maps(maps):

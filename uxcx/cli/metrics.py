@@ -8,7 +8,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ..metrics import METRIC_BY_ID
-from .common import UsageError, add_map_argument, load
+from .common import UsageError, add_engine_argument, add_map_argument, load
 
 if TYPE_CHECKING:
     from ..compute import MetricResult
@@ -34,6 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="break every metric down by time")  # fmt: skip
     m.add_argument("--metric", action="append", metavar="ID", help="only these metrics")
     m.add_argument("--format", choices=["json", "table"], default="table")
+    add_engine_argument(m)
     m.set_defaults(func=cmd_metrics)
 
 
@@ -42,7 +43,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     # Imported here: the statistics (scipy, pandas) are most of the start-up time.
     from ..compute import compute
 
-    with load(args.files, args.map) as (ws, ds):
+    with load(args.files, args.map, args.engine) as (ws, ds):
         tables = ds.table_infos(ws.engine)
         if args.by and not any(args.by in t.columns for t in tables):
             raise UsageError(f"--by {args.by}: no file has a column named '{args.by}'.")
@@ -57,6 +58,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             results = with_overall(overall, results)
         if args.format == "json":
             out = {
+                "engine": ws.engine.name,
                 "datasets": _datasets_json(ds),
                 "metrics": [r.to_json() for r in results],
                 "missing": [{"metric": m.metric_id, "needs": list(m.needs)} for m in missing],

@@ -29,3 +29,7 @@ class Engine(Protocol):
 
 class QueryError(Exception):
     """A query failed; str() is a sentence fit for a user."""
+
+
+class EngineUnavailable(QueryError):
+    """The configured engine cannot run here (not installed, not reachable, unknown name)."""

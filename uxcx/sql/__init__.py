@@ -1,7 +1,7 @@
 """SQL generation: planner, compiler, filters and the dialect seam (no engine is imported here)."""
 
 from .compile import GRAINS, CompiledQuery, RowQuery, aggregate, compile_metric, row_query
-from .dialect import DUCKDB, Dialect
+from .dialect import DUCKDB, SPARK, Dialect, SparkDialect
 from .filters import Filters, filter_clauses
 from .plan import Missing, Planned, Resolver, TableInfo, describe_roles, plan
 
@@ -10,6 +10,7 @@ quote_literal = DUCKDB.quote_literal
 
 __all__ = [
     "DUCKDB",
+    "SPARK",
     "GRAINS",
     "CompiledQuery",
     "Dialect",
@@ -18,6 +19,7 @@ __all__ = [
     "Planned",
     "Resolver",
     "RowQuery",
+    "SparkDialect",
     "TableInfo",
     "aggregate",
     "compile_metric",

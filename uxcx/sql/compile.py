@@ -135,7 +135,8 @@ def aggregate(metric: Metric, rq: RowQuery, dialect: Dialect = DUCKDB) -> Compil
     aggs = ",\n  ".join(f"{dialect.aggregate(a)} AS {a.name}" for a in kind_of(metric).aggregates)
     outer_keys = "".join(f"{c}, " for c in rq.group_cols)
     cols = ", ".join(rq.group_cols)
-    group_by = f"\nGROUP BY {cols}\nORDER BY {cols}" if rq.group_cols else ""
+    order = dialect.order_by(rq.group_cols)
+    group_by = f"\nGROUP BY {cols}\nORDER BY {order}" if rq.group_cols else ""
     return CompiledQuery(
         metric_id=rq.metric_id,
         sql=rq.select(f"SELECT\n  {outer_keys}{aggs}\nFROM r{group_by}"),

@@ -86,6 +86,14 @@ class Dialect:
         """The interpolated quantile (q a number or a list literal such as [0.25, 0.5])."""
         return f"quantile_cont({expr}, {q})"
 
+    def is_finite(self, expr: str) -> str:
+        """True for a number that is neither infinite nor NaN (NULL stays NULL)."""
+        return f"isfinite({expr})"
+
+    def greatest(self, exprs: Sequence[str]) -> str:
+        """The largest of one or more values, ignoring NULLs."""
+        return f"greatest({', '.join(exprs)})"
+
     # ---- lists ----------------------------------------------------------------------------
     @staticmethod
     def list_literal(values: Sequence[float]) -> str:
@@ -133,5 +141,75 @@ class Dialect:
         # The top 53 bits of the 64-bit hash: exactly representable as a double.
         return f"((hash({expr}) >> 11) + 0.5) / 9007199254740992.0"
 
+    # ---- ordering -------------------------------------------------------------------------
+    def order_by(self, cols: Sequence[str]) -> str:
+        """An ORDER BY list of group keys, missing values last."""
+        return ", ".join(cols)
+
 
 DUCKDB = Dialect()
+
+
+class SparkDialect(Dialect):
+    """Spark SQL (3.5+; 4.x tested): only what it spells differently from DuckDB."""
+
+    name = "spark"
+
+    @staticmethod
+    def quote_ident(name: str) -> str:
+        """Backticks: in Spark SQL "x" is a string literal, not a column."""
+        return "`" + name.replace("`", "``") + "`"
+
+    @staticmethod
+    def quote_literal(value: str) -> str:
+        """Backslash escapes: Spark reads 'a''b' as two adjacent literals, i.e. 'ab'."""
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    @staticmethod
+    def as_text(ref: str) -> str:
+        """Spark has no unbounded VARCHAR."""
+        return f"CAST({ref} AS STRING)"
+
+    def examples(self, expr: str, condition: str, k: int) -> str:
+        """Up to k distinct values (as text), sorted: collect_set's order changes per run."""
+        values = f"collect_set({self.as_text(expr)}) FILTER (WHERE {condition})"
+        return f"slice(array_sort({values}), 1, {k})"
+
+    def quantile(self, expr: str, q: float | str) -> str:
+        """`percentile` interpolates exactly like quantile_cont (percentile_approx does not)."""
+        if isinstance(q, str) and q.strip().startswith("["):
+            q = f"array({q.strip()[1:-1]})"
+        return f"percentile({expr}, {q})"
+
+    def is_finite(self, expr: str) -> str:
+        """Spark has isnan but no isfinite."""
+        return f"NOT (isnan({expr}) OR abs({expr}) = CAST('Infinity' AS DOUBLE))"
+
+    def greatest(self, exprs: Sequence[str]) -> str:
+        """Spark's greatest() wants at least two values."""
+        return exprs[0] if len(exprs) == 1 else super().greatest(exprs)
+
+    def days_between(self, start_sql: str, end_sql: str) -> str:
+        """Whole days from one DATE to another: Spark's datediff takes (end, start)."""
+        return f"datediff({end_sql}, {start_sql})"
+
+    def add_months(self, date_sql: str, months_sql: str) -> str:
+        """Spark's add_months is end-of-month aware like DuckDB's interval arithmetic."""
+        return f"add_months({date_sql}, CAST({months_sql} AS INT))"
+
+    def series(self, start: int | str, stop: int | str) -> str:
+        """Spark's range() names its column `id`; callers read `range`."""
+        return f"(SELECT id AS `range` FROM range({start}, {stop}))"
+
+    def hash_unit(self, expr: str) -> str:
+        """xxhash64 is signed: an unsigned shift keeps the top 53 bits non-negative."""
+        # Another hash than DuckDB's: the same rows get other (equally uniform) numbers.
+        top = f"CAST(shiftrightunsigned(xxhash64({expr}), 11) AS DOUBLE)"
+        return f"(({top} + 0.5) / 9007199254740992.0)"
+
+    def order_by(self, cols: Sequence[str]) -> str:
+        """Spark sorts NULL first; DuckDB last (the group of rows without a segment comes last)."""
+        return ", ".join(f"{c} NULLS LAST" for c in cols)
+
+
+SPARK = SparkDialect()

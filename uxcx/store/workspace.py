@@ -123,6 +123,11 @@ class Workspace:
         self.root = Path(root or os.environ.get("UXCX_WORKSPACE", "workspace")).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.engine = engine or engine_for(self.root)
+        # Role detection profiles each file right after ingest wrote it, on this machine, in
+        # DuckDB SQL (approx_top_k): it stays on DuckDB whichever engine runs the metrics.
+        self.profiler = (
+            self.engine if self.engine.name == "duckdb" else engine_for(self.root, "duckdb")
+        )
 
     # ---- creating -------------------------------------------------------------------------
     def create_dataset(
@@ -179,7 +184,7 @@ class Workspace:
                         if c.get("value_labels")
                     },
                 )
-                profiles = profile_columns(self.engine, self.engine.source(dest), columns)
+                profiles = profile_columns(self.profiler, self.profiler.source(dest), columns)
                 for prof in profiles:
                     prof.label = entry.labels.get(prof.name, "")
                     prof.value_labels = entry.value_labels.get(prof.name, {})
@@ -394,7 +399,7 @@ class Workspace:
         if not isinstance(cid, str):
             return False
         if cid not in entry.unique:
-            entry.unique[cid] = customer_unique(self.engine, parquet, entry.roles)
+            entry.unique[cid] = customer_unique(self.profiler, parquet, entry.roles)
         return entry.unique[cid]
 
 
