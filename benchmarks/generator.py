@@ -13,6 +13,7 @@ survey column, and a handful of out-of-scale values (NPS 11, CSAT 0, CES 8, SUS 
 errors −1) that every implementation must count out, never clip.
 
     python -m benchmarks.generator OUT.csv --rows 1000000 [--parquet OUT.parquet] [--seed 1]
+        [--rows-per-customer 1 --tenure]     # one row per customer, with tenure_months
 """
 
 from __future__ import annotations
@@ -75,19 +76,26 @@ def _defects(rng, values: np.ndarray, p: float, bad: float) -> np.ndarray:
     return out
 
 
-def make_table(rows: int, seed: int = SEED):
-    """The dataset as an Arrow table (strings where the CSV has words: yes/no, plan names)."""
+def make_table(
+    rows: int, seed: int = SEED, *, rows_per_customer: int = ROWS_PER_CUSTOMER, tenure: bool = False
+):
+    """The dataset as an Arrow table (strings where the CSV has words: yes/no, plan names).
+
+    ``rows_per_customer=1, tenure=True`` gives one row per customer with a ``tenure_months``
+    column (the months CLV is billed for), the input the UX ↔ retention page's survival needs.
+    """
     import pyarrow as pa
 
     rng = np.random.default_rng(seed)
-    n_cust = max(1, rows // ROWS_PER_CUSTOMER)
+    n_cust = max(1, rows // rows_per_customer)
     plan_c = rng.choice(len(PLANS), size=n_cust, p=PLAN_P)
     u_c = rng.normal(0.0, 1.0, size=n_cust) + np.take(PLAN_U_SHIFT, plan_c)
     churned_c = rng.random(n_cust) < _logistic(-1.0 - 0.3 * u_c + 0.4 * (plan_c == 0))
     months_c = rng.integers(1, 37, size=n_cust)
     clv_c = np.round(np.take(PLAN_PRICE, plan_c) * rng.lognormal(0.0, 0.3, n_cust) * months_c, 2)
 
-    cust = rng.integers(0, n_cust, size=rows)
+    # One row per customer: every customer once, in random order.
+    cust = rng.permutation(rows) if rows_per_customer == 1 else rng.integers(0, n_cust, size=rows)
     s = u_c[cust] + rng.normal(0.0, 0.5, size=rows)  # this occasion's experience
     # SUS: multiples of 2.5 on 0–100, mean ≈ 70, SD ≈ 15.
     sus = np.clip(np.rint((70.0 + 12.0 * s + rng.normal(0, 8, rows)) / 2.5), 0, 40) * 2.5
@@ -132,15 +140,26 @@ def make_table(rows: int, seed: int = SEED):
         "clv": pa.array(clv_c[cust]),
     }
     assert list(table) == list(COLUMNS)
+    if tenure:
+        table["tenure_months"] = pa.array(months_c[cust], type=pa.int64())
     return pa.table(table)
 
 
-def write(rows: int, csv: Path, parquet: Path | None = None, seed: int = SEED) -> None:
+def write(
+    rows: int,
+    csv: Path,
+    parquet: Path | None = None,
+    seed: int = SEED,
+    *,
+    rows_per_customer: int = ROWS_PER_CUSTOMER,
+    tenure: bool = False,
+) -> None:
     """Write the N-row dataset as CSV, and the same rows as Parquet (typed as DuckDB reads the CSV:
     yes/no and true/false become BOOLEAN, dates DATE)."""
     import duckdb
 
-    data = make_table(rows, seed)  # noqa: F841 (DuckDB reads the local variable by name)
+    # DuckDB reads the local variable `data` by name.
+    data = make_table(rows, seed, rows_per_customer=rows_per_customer, tenure=tenure)  # noqa: F841
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = true")
     select = (
@@ -160,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rows", type=float, default=1e6)
     p.add_argument("--parquet", type=Path)
     p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--rows-per-customer", type=int, default=ROWS_PER_CUSTOMER)
+    p.add_argument("--tenure", action="store_true", help="add tenure_months (retention page)")
     args = p.parse_args(argv)
-    write(int(args.rows), args.csv, args.parquet, args.seed)
+    write(int(args.rows), args.csv, args.parquet, args.seed,
+          rows_per_customer=args.rows_per_customer, tenure=args.tenure)  # fmt: skip
     return 0
 
 
