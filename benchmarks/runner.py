@@ -200,7 +200,10 @@ def measure(case_list: list[C.Case], repeat: int, timeout_s: float) -> dict:
                 "best_s": min((r["seconds"] for r in ok), default=None),
                 "best_cpu_s": min((r["cpu_s"] for r in ok), default=None),
                 "max_rss_kb": max((r["maxrss_kb"] for r in recs), default=None),
-                "errors": sorted({r["error"] for r in recs if "error" in r}),
+                "errors": [
+                    f"{sum(r.get('error') == e for r in recs)} of {len(recs)} runs: {e}"
+                    for e in sorted({r["error"] for r in recs if "error" in r})
+                ],
                 "runs": recs,
             }
         out[case.id] = {"title": case.title, "sides": sides,
@@ -264,7 +267,7 @@ def figures(measured: dict, values_check: dict | None, csv_bytes: int) -> list[d
         beyond = (rss * 1024 - csv_bytes) / 1e9 if rss else None
         duck_rss = measured["ingest"]["sides"]["duckdb"]["max_rss_kb"]
         rows.append({
-            "id": "ingest_rss", "figure": "  ingest worker peak RSS − CSV size", "unit": "GB",
+            "id": "ingest_rss", "figure": "  ingest peak RSS − CSV size", "unit": "GB",
             "uxcx": beyond, "duckdb": (duck_rss * 1024 - csv_bytes) / 1e9 if duck_rss else None,
             "pandas": None, "ratio": None, "cpu_ratio": None,
             "goal": f"< {C.RSS_LIMIT_GB} GB", "pass": None if beyond is None else beyond < C.RSS_LIMIT_GB,
@@ -273,7 +276,7 @@ def figures(measured: dict, values_check: dict | None, csv_bytes: int) -> list[d
     if values_check is not None:
         duck, pandas = values_check.get("duckdb"), values_check.get("pandas")
         rows.append({
-            "id": "values", "figure": "values: compute() vs peer, unrounded", "unit": "rel",
+            "id": "values", "figure": "values: compute() vs peer (max rel)", "unit": "rel",
             "uxcx": None,
             "duckdb": duck["max_rel_diff"] if duck else None,
             "pandas": pandas["max_rel_diff"] if pandas else None,
@@ -294,22 +297,26 @@ def _num(x: float | None, unit: str) -> str:
 
 
 def table(rows: list[dict], title: str) -> str:
-    """The printed table."""
-    head = (f"{'figure':<46} {'uxcx (s)':>9} {'DuckDB (s)':>10} {'pandas (s)':>10} "
-            f"{'ratio':>7} {'cpu ratio':>9}  {'goal':<27} result")  # fmt: skip
+    """The printed table; errors of failed runs are footnotes under it."""
+    head = (f"{'figure':<40} {'uxcx (s)':>9} {'DuckDB (s)':>10} {'pandas (s)':>10} "
+            f"{'ratio':>7} {'cpu ratio':>9}  {'goal':<26} result")  # fmt: skip
     lines = [title, head, "-" * len(head)]
+    notes: list[str] = []
     for r in rows:
         verdict = {True: "pass", False: "FAIL", None: "n/a"}[r["pass"]]
         if r["errors"]:
-            verdict += f" ({r['errors'][0][:60]})"
+            text = "; ".join(r["errors"])
+            if text not in notes:
+                notes.append(text)
+            verdict += f" [{notes.index(text) + 1}]"
         ratio = f"{r['ratio']:.2f}×" if r["ratio"] is not None else "–"
         cpu = f"{r['cpu_ratio']:.2f}×" if r["cpu_ratio"] is not None else "–"
         u = r["unit"]
         lines.append(
-            f"{r['figure'][:46]:<46} {_num(r['uxcx'], u):>9} {_num(r['duckdb'], u):>10} "
-            f"{_num(r['pandas'], u):>10} {ratio:>7} {cpu:>9}  {r['goal']:<27} {verdict}"
+            f"{r['figure'][:40]:<40} {_num(r['uxcx'], u):>9} {_num(r['duckdb'], u):>10} "
+            f"{_num(r['pandas'], u):>10} {ratio:>7} {cpu:>9}  {r['goal']:<26} {verdict}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines + [f"[{i}] {t}" for i, t in enumerate(notes, 1)])
 
 
 def growth(sizes: list[dict]) -> tuple[list[dict], str]:
