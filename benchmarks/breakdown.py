@@ -2,6 +2,7 @@
 
     python -m benchmarks.breakdown metrics FILE [--by plan]   # the CLI's phases, in-process
     python -m benchmarks.breakdown ingest FILE                # the ingest worker's statements
+    python -m benchmarks.breakdown page overview --workspace DIR --dataset ID [--runs 2]
 
 ``metrics`` runs what ``uxcx metrics FILE --by plan --format json`` runs (imports, dataset
 creation: ingest worker, column profiles, role detection; 2 × 14 metric queries; estimates;
@@ -10,6 +11,14 @@ this process (no memory cap) and times each statement DuckDB executes. Both wrap
 name and skip, with a note, any that a refactor has moved, so the tool keeps working while
 ingest and the engines change. Wall time and CPU time (this process and its finished children,
 so the ingest worker counts) are shown side by side.
+
+``page`` runs an app page through Streamlit's AppTest ``--runs`` times (each a new session; the
+caches are the process's, so run 1 is cold and later runs are cached) and samples the script
+thread's stack every 5 ms during the last run: the share of samples in which each uxcx/ui/pages
+function is on the stack, the innermost uxcx frames and the innermost frames overall. (AppTest
+runs the script in a thread, which cProfile does not follow.) The browser figures' workspace
+(``python -m benchmarks.browser --workspace DIR``) keeps its dataset id in
+DIR/benchmark-dataset-id.
 """
 
 from __future__ import annotations
@@ -199,17 +208,140 @@ def profile_metrics(path: Path, by: str | None) -> str:
     return clock.report(*total, f"uxcx metrics {path.name} --by {by} --format json")
 
 
+_OURS = ("/pages/", "/ui/", "/uxcx/")
+
+
+def _ours(filename: str) -> bool:
+    return any(part in filename for part in _OURS)
+
+
+def _short(filename: str) -> str:
+    for part in _OURS:
+        if part in filename:
+            return part.strip("/") + "/" + filename.split(part, 1)[1]
+    return Path(filename).name
+
+
+class StackSampler:
+    """Samples every other thread's stack that runs uxcx/ui/pages code, every `every_s`."""
+
+    def __init__(self, every_s: float = 0.005):
+        import threading
+
+        self.every_s = every_s
+        self.samples = 0
+        self.on_stack: dict[str, int] = defaultdict(int)
+        self.innermost_ours: dict[str, int] = defaultdict(int)
+        self.innermost: dict[str, int] = defaultdict(int)
+        self._stop = threading.Event()
+        self._skip = {threading.get_ident()}
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import threading
+
+        self._skip.add(threading.get_ident())
+        while not self._stop.is_set():
+            for ident, frame in sys._current_frames().items():
+                if ident in self._skip:
+                    continue
+                stack = []
+                f = frame
+                while f is not None:
+                    stack.append(f)
+                    f = f.f_back
+                if not any(_ours(fr.f_code.co_filename) for fr in stack):
+                    continue
+                self.samples += 1
+                top = stack[0].f_code
+                self.innermost[f"{Path(top.co_filename).name}:{top.co_name}"] += 1
+                inner = next(fr for fr in stack if _ours(fr.f_code.co_filename))
+                name = f"{_short(inner.f_code.co_filename)}:{inner.f_lineno} {inner.f_code.co_name}"
+                self.innermost_ours[name] += 1
+                seen = {
+                    f"{_short(fr.f_code.co_filename)} {fr.f_code.co_name}"
+                    for fr in stack
+                    if _ours(fr.f_code.co_filename)
+                }
+                for key in seen:
+                    self.on_stack[key] += 1
+            time.sleep(self.every_s)
+
+    def __enter__(self) -> StackSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self, top: int = 25) -> str:
+        n = max(1, self.samples)
+        lines = [f"{self.samples} samples of the script thread"]
+        for title, counts, k in (
+            ("on the stack (cumulative)", self.on_stack, top),
+            ("innermost uxcx/ui/pages frame", self.innermost_ours, 12),
+            ("innermost frame (any code)", self.innermost, 12),
+        ):
+            lines.append(f"--- {title}")
+            for name, c in sorted(counts.items(), key=lambda kv: -kv[1])[:k]:
+                lines.append(f"{100 * c / n:5.1f}%  {name}")
+        return "\n".join(lines)
+
+
+def profile_page(page: str, workspace: Path, dataset: str, runs: int) -> str:
+    """An app page through AppTest, `runs` times; the last run sampled."""
+    import os
+
+    os.environ["UXCX_WORKSPACE"] = str(workspace)
+    from streamlit.testing.v1 import AppTest
+
+    root = Path(__file__).resolve().parents[1]
+    lines = []
+    sampler = StackSampler()
+    for i in range(runs):
+        at = AppTest.from_file(str(root / "pages" / f"{page}.py"), default_timeout=3600)
+        at.query_params["dataset"] = dataset
+        w, c = time.perf_counter(), time.process_time()
+        if i == runs - 1:
+            with sampler:
+                at.run()
+        else:
+            at.run()
+        problems = [e.message for e in at.exception]
+        lines.append(
+            f"run {i + 1} ({'cold' if i == 0 else 'cached'}): {time.perf_counter() - w:.2f} s wall, "
+            f"{time.process_time() - c:.2f} s CPU, {len(at.metric)} st.metric"
+            + (f", exception: {problems[0][:100]}" if problems else "")
+        )
+    return "\n".join([f"page {page} on dataset {dataset}", *lines, sampler.report()])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.breakdown", description=__doc__)
-    p.add_argument("what", choices=["metrics", "ingest"])
-    p.add_argument("file", type=Path)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.breakdown",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("what", choices=["metrics", "ingest", "page"])
+    p.add_argument("target", help="FILE (metrics, ingest) or a page name (overview, retention …)")
     p.add_argument("--by", default="plan")
+    p.add_argument("--workspace", type=Path, help="page: the UXCX_WORKSPACE holding the dataset")
+    p.add_argument(
+        "--dataset", help="page: the dataset id (default: WORKSPACE/benchmark-dataset-id)"
+    )
+    p.add_argument("--runs", type=int, default=2, help="page: runs, the last one sampled")
     args = p.parse_args(argv)
     if args.what == "ingest":
-        print(profile_ingest(args.file))
+        print(profile_ingest(Path(args.target)))
+    elif args.what == "metrics":
+        print(profile_metrics(Path(args.target), args.by))
     else:
-        print(profile_metrics(args.file, args.by))
+        if args.workspace is None:
+            p.error("page needs --workspace")
+        ds = args.dataset or (args.workspace / "benchmark-dataset-id").read_text().strip()
+        print(profile_page(args.target, args.workspace, ds, args.runs))
     return 0
 
 
