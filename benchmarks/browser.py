@@ -1,0 +1,261 @@
+"""The app figures: `streamlit run app.py` on a 1M-row dataset, driven by Debian's chromium.
+
+    python -m benchmarks.browser [--rows 1000000] [--views 5] [--workspace DIR]
+
+Not part of ``make test`` (it takes minutes and asserts nothing). It builds a workspace holding
+one dataset of N rows with one row per customer (so N customers, with tenure_months for the
+survival analysis), starts the app on 127.0.0.1 and measures, with fresh browser contexts
+(a new Streamlit session each, sharing the server's caches as users do):
+
+- Overview, fresh page → all 14 tiles drawn and the script idle: the first view (nothing
+  cached) and the median of ``--views`` further fresh views (goal ≤ 1.5 s);
+- a filter change (plan multiselect in the sidebar) → the tiles show the filtered numbers and
+  the script is idle: five filter states never computed before (goal ≤ 0.5 s);
+- server CPU per Overview view with cached results: the server process's utime + stime from
+  /proc/<pid>/stat before and after ``--views`` fresh views (goal ≤ 0.25 s);
+- UX ↔ retention at N customers, fresh page → the analysis drawn and idle: first view and a
+  cached view (goal ≤ 3 s).
+
+Results go to benchmarks/results/browser.json with the machine and load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from . import generator, runner, values
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "browser.json"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TILES = 14
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# Idle, the page title drawn, at least `n` metric tiles, every one of them visible.
+DRAWN_JS = """
+(n) => {
+  if (!document.querySelector("IDLE")) return false;
+  if (!document.querySelector("[data-testid='stMain'] h1")) return false;
+  if (document.querySelector("[data-testid='stSpinner']")) return false;
+  const m = [...document.querySelectorAll("[data-testid='stMetric']")];
+  return m.length >= n && m.every(e => e.getClientRects().length > 0);
+}
+""".replace("IDLE", IDLE)
+TEXTS_JS = "() => [...document.querySelectorAll(\"[data-testid='stMetricValue']\")].map(e => e.innerText).join('|')"
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workspace: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port."""
+    port = _free_port()
+    env = {**os.environ, "UXCX_WORKSPACE": str(workspace), "PYTHONPATH": str(ROOT)}
+    log = open(workspace / "server.log", "w")  # noqa: SIM115 - the server owns it
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, base
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not start: {(workspace / 'server.log').read_text()}")
+
+
+def server_cpu_s(pid: int) -> float:
+    """utime + stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def fresh_view(browser, url: str, tiles: int, timeout_ms: float) -> float:
+    """Seconds from navigation to the page drawn and idle, in a new context (a new session)."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    t = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(DRAWN_JS, arg=tiles, timeout=timeout_ms, polling=50)
+    seconds = time.perf_counter() - t
+    ctx.close()
+    return seconds
+
+
+def _pick(page, option: str) -> None:
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").filter(has_text=generator.SEGMENT).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def filter_change(browser, url: str, options: list[str], timeout_ms: float) -> float:
+    """Seconds from picking the last option until the filtered tiles are drawn and idle."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = ctx.new_page()
+    page.goto(url)
+    page.wait_for_function(DRAWN_JS, arg=TILES, timeout=timeout_ms, polling=50)
+    for option in options[:-1]:
+        before = page.evaluate(TEXTS_JS)
+        _pick(page, option)
+        page.keyboard.press("Escape")
+        _wait_changed(page, before, timeout_ms)
+    before = page.evaluate(TEXTS_JS)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stMultiSelect").filter(has_text=generator.SEGMENT).click()
+    option = page.get_by_role("option", name=options[-1], exact=True)
+    option.wait_for()
+    t = time.perf_counter()
+    option.click()
+    _wait_changed(page, before, timeout_ms)
+    seconds = time.perf_counter() - t
+    ctx.close()
+    return seconds
+
+
+def _wait_changed(page, before: str, timeout_ms: float) -> None:
+    page.wait_for_function(
+        f"(before) => ({DRAWN_JS})({TILES}) && ({TEXTS_JS})() !== before",
+        arg=before,
+        timeout=timeout_ms,
+        polling=50,
+    )
+
+
+def build_workspace(root: Path, rows: int) -> str:
+    """A workspace with one N-row, N-customer dataset; returns its id."""
+    csv = root / "customers-1m.csv"
+    _log(f"generating {rows:,} rows (one per customer, with tenure) …")
+    generator.write(rows, csv, rows_per_customer=1, tenure=True)
+    _log("creating the dataset (ingest worker, role detection) …")
+    t = time.perf_counter()
+    ws, ds = values.uxcx_dataset(csv, root)
+    _log(f"  {time.perf_counter() - t:.1f} s; roles {ds.tables[0].roles}")
+    csv.unlink()
+    return ds.id
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line."""
+    from playwright.sync_api import sync_playwright
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks.browser", description=__doc__)
+    p.add_argument("--rows", type=lambda s: int(float(s)), default=1_000_000)
+    p.add_argument("--views", type=int, default=5)
+    p.add_argument("--workspace", type=Path, help="reuse/keep this workspace (its dataset id file)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per page")
+    p.add_argument("--out", type=Path, default=OUT)
+    args = p.parse_args(argv)
+    timeout_ms = args.timeout * 1000
+    root = args.workspace or Path(tempfile.mkdtemp(prefix="uxcx-browser-"))
+    root.mkdir(parents=True, exist_ok=True)
+    id_file = root / "benchmark-dataset-id"
+    info = runner.machine_info()
+    out: dict = {"rows": args.rows, "customers": args.rows, "views": args.views}
+    try:
+        with runner.LoadMonitor() as load:
+            if id_file.exists():
+                ds_id = id_file.read_text().strip()
+            else:
+                ds_id = build_workspace(root, args.rows)
+                id_file.write_text(ds_id)
+            proc, base = start_server(root)
+            try:
+                with sync_playwright() as pw:
+                    browser = pw.chromium.launch(
+                        executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+                    )
+                    overview = f"{base}/overview?dataset={ds_id}"
+                    _log("Overview, first view (nothing cached) …")
+                    out["overview_first_s"] = fresh_view(browser, overview, TILES, timeout_ms)
+                    _log(f"  {out['overview_first_s']:.2f} s")
+                    cpu0 = server_cpu_s(proc.pid)
+                    views = [
+                        fresh_view(browser, overview, TILES, timeout_ms) for _ in range(args.views)
+                    ]
+                    cpu1 = server_cpu_s(proc.pid)
+                    out["overview_cached_s"] = views
+                    out["overview_median_s"] = statistics.median(views)
+                    out["server_cpu_per_view_s"] = (cpu1 - cpu0) / args.views
+                    _log(f"  cached views {', '.join(f'{v:.2f}' for v in views)} s; server CPU "
+                         f"{out['server_cpu_per_view_s']:.3f} s per view")  # fmt: skip
+                    states = [["Enterprise"], ["Pro"], ["Basic"], ["Enterprise", "Pro"],
+                              ["Pro", "Basic"]]  # fmt: skip
+                    changes = []
+                    for options in states[: max(1, args.views)]:
+                        changes.append(filter_change(browser, overview, options, timeout_ms))
+                        _log(f"  filter {'+'.join(options)}: {changes[-1]:.2f} s")
+                    out["filter_change_s"] = changes
+                    out["filter_change_median_s"] = statistics.median(changes)
+                    retention = f"{base}/retention?dataset={ds_id}"
+                    _log("UX ↔ retention, first view …")
+                    out["retention_first_s"] = fresh_view(browser, retention, 4, timeout_ms)
+                    out["retention_cached_s"] = fresh_view(browser, retention, 4, timeout_ms)
+                    _log(f"  {out['retention_first_s']:.2f} s, cached "
+                         f"{out['retention_cached_s']:.2f} s")  # fmt: skip
+                    browser.close()
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    finally:
+        if args.workspace is None:
+            shutil.rmtree(root, ignore_errors=True)
+    info["load_average"] = load.summary()
+    goals = [
+        ("Overview fresh page → 14 tiles (median, cached)", out.get("overview_median_s"), 1.5),
+        ("Overview first view (nothing cached)", out.get("overview_first_s"), None),
+        ("filter change → redrawn (median, new filter)", out.get("filter_change_median_s"), 0.5),
+        ("server CPU per cached Overview view", out.get("server_cpu_per_view_s"), 0.25),
+        (f"UX ↔ retention, {args.rows:,} customers, first", out.get("retention_first_s"), 3.0),
+        ("UX ↔ retention, cached", out.get("retention_cached_s"), None),
+    ]
+    print(f"{'app figure':<52} {'seconds':>8}  {'goal':<8} result")
+    for name, value, goal in goals:
+        verdict = "n/a" if goal is None or value is None else "pass" if value <= goal else "FAIL"
+        g = f"≤ {goal} s" if goal is not None else "–"
+        v = f"{value:.2f}" if value is not None else "–"
+        print(f"{name:<52} {v:>8}  {g:<8} {verdict}")
+    la = info["load_average"]
+    print(f"load average {la['start'][0]:.1f} at start, {la['mean_1m']:.1f} mean, "
+          f"{la['end'][0]:.1f} at end; {info['cpus']} × {info['cpu_model']}")  # fmt: skip
+    out["goals"] = [{"figure": n, "seconds": v, "goal_s": g} for n, v, g in goals]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": info, **out}, indent=1, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
