@@ -36,7 +36,7 @@ class _HelpFormatter(argparse.HelpFormatter):
         return text.format_map(names) if text else text
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `correlate` on the `uxcx` command's subparsers."""
     p = subparsers.add_parser(
         "correlate",
@@ -142,11 +142,11 @@ def format_table(a: RetentionAnalysis) -> str:
             f"{'S(' + str(t) + ')':>6}" for t in s.overall.at
         )
         lines += ["", head + "   at risk 0/6/12/18/24"]
-        for b in [*s.bands, s.overall]:
-            med = "–" if b.median is None else _months(b.median)
-            at = " ".join(f"{_f(v, '.2f'):>6}" for v in b.at.values())
-            risk = "/".join(str(v) for v in b.at_risk.values())
-            lines.append(f"{b.band[:24]:<24} {med:>7} {at}   {risk}")
+        for bs in [*s.bands, s.overall]:
+            med = "–" if bs.median is None else _months(bs.median)
+            at = " ".join(f"{_f(v, '.2f'):>6}" for v in bs.at.values())
+            risk = "/".join(str(v) for v in bs.at_risk.values())
+            lines.append(f"{bs.band[:24]:<24} {med:>7} {at}   {risk}")
         lr = s.logrank
         lines.append(f"log-rank across bands: chi2 = {_f(lr.chi2, '.1f')}, df {lr.df}, {_p(lr.p)}")
         lines.append("(median – : more than half still active at the longest observed tenure)")

@@ -9,7 +9,7 @@ from pathlib import Path
 from .common import UsageError, workspace
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `datasets` and its sub-commands."""
     p = subparsers.add_parser("datasets", help="add, list or delete the workspace's datasets")
     sub = p.add_subparsers(dest="action", required=True)

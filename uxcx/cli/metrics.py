@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..metrics import METRIC_BY_ID
 from .common import UsageError, add_engine_argument, add_map_argument, load
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..store import Dataset
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `metrics` on the `uxcx` command's subparsers."""
     # "%%": argparse %-formats help texts.
     m = subparsers.add_parser(
@@ -77,7 +77,7 @@ def with_overall(overall: list[MetricResult], groups: list[MetricResult]) -> lis
     return [r for *_, r in sorted(merged, key=lambda x: x[:3])]
 
 
-def _datasets_json(ds: Dataset) -> list[dict]:
+def _datasets_json(ds: Dataset) -> list[dict[str, Any]]:
     return [
         {"file": t.file, "rows": t.rows, "rejected_rows": t.rejected_rows, "roles": t.roles}
         for t in ds.tables

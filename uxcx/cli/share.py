@@ -10,7 +10,7 @@ import sys
 from .common import UsageError, workspace
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `share` and its sub-commands."""
     p = subparsers.add_parser("share", help="create, list or revoke viewer links")
     sub = p.add_subparsers(dest="action", required=True)

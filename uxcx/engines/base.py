@@ -16,7 +16,11 @@ class Engine(Protocol):
     """A SQL engine behind the dialect seam (DuckDB by default; Spark can implement the same)."""
 
     name: str
-    dialect: Dialect
+
+    @property
+    def dialect(self) -> Dialect:
+        """How this engine spells SQL."""
+        ...
 
     def source(self, parquet_path: Path) -> str:
         """A SQL FROM item that reads one Parquet file uxcx wrote."""

@@ -109,7 +109,7 @@ def _build_session() -> SparkSession:
                 builder = builder.config(
                     "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}"
                 )
-        spark = builder.getOrCreate()
+        spark: SparkSession = builder.getOrCreate()
         for key, value in SESSION_CONF.items():
             spark.conf.set(key, value)
     except Exception as e:  # JVM missing, master unreachable, Connect client not installed …

@@ -245,7 +245,7 @@ def finish(
     *,
     decimal_comma: bool,
     notes: list[str],
-) -> tuple[int, list[dict], list[dict], int]:
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], int]:
     """Infer types, convert and write Parquet; return rows, columns, cell issues, issue count."""
 
     def relation(cols: list[Column]) -> str:
@@ -307,7 +307,7 @@ def finish(
     if not kept:
         raise IngestError("The file has a header row but every column is empty.")
 
-    issues: list[dict] = []
+    issues: list[dict[str, Any]] = []
     issue_count = 0
     checked = [c for c in kept if c.expr]
     # Plain scans and ungrouped aggregates only: GROUP BY, ORDER BY and window operators make

@@ -37,7 +37,7 @@ def parquet_expanded_bytes(src: Path) -> int:
             width = widths[c] if c < len(widths) else 16
             group += max(col.total_uncompressed_size, rg.num_rows * width)
         total += max(group, rg.total_byte_size)
-    return max(total, meta.num_rows * sum(widths), _dictionary_bytes(src, meta))
+    return int(max(total, meta.num_rows * sum(widths), _dictionary_bytes(src, meta)))
 
 
 def _dictionary_bytes(src: Path, meta: Any) -> int:

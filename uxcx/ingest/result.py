@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 #: How many rejected rows and problem cells are kept in a result (the counts are always exact).
 MAX_KEPT = 1000
@@ -23,10 +24,10 @@ class IngestResult:
     parquet_path: Path
     rows: int
     rejected_rows: int
-    rejects: list[dict] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
     blank_rows: int = 0
-    columns: list[dict] = field(default_factory=list)
-    cell_issues: list[dict] = field(default_factory=list)
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    cell_issues: list[dict[str, Any]] = field(default_factory=list)
     cell_issue_count: int = 0
     notes: list[str] = field(default_factory=list)
     source_format: str = "csv"
@@ -34,14 +35,14 @@ class IngestResult:
     # SPSS file declares; "" for Excel and Parquet, which carry no choice of encoding.
     encoding: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (the path as a string)."""
         d = asdict(self)
         d["parquet_path"] = str(self.parquet_path)
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> IngestResult:
+    def from_dict(cls, d: dict[str, Any]) -> IngestResult:
         """Rebuild a result from :meth:`to_dict` output (unknown keys are ignored)."""
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in d.items() if k in known}

@@ -254,7 +254,7 @@ def _convert_sql(c: str, kind: str) -> tuple[str, str]:
     return c, "DOUBLE"
 
 
-def _annotate(out_columns: list[dict], meta: Any) -> list[str]:
+def _annotate(out_columns: list[dict[str, Any]], meta: Any) -> list[str]:
     """Put question texts and value labels on the columns; return the notes that say so."""
     labels = meta.column_names_to_labels or {}
     value_labels = meta.variable_value_labels or {}

@@ -126,7 +126,8 @@ def sniff(src: Path, encoding: str) -> Dialect:
             best = (score, delim, records)
     if best is None:
         raise IngestError("The file is empty.")
-    (multi, consistency, width), delim, records = best
+    (multi, consistency, best_width), delim, records = best
+    width = int(best_width)
     if multi and consistency < 0.5 and len(records) >= 5:
         raise _not_a_table()
     if width > MAX_COLUMNS:

@@ -96,7 +96,7 @@ class Staged:
     headers: list[str]
     stage_path: Path
     rows: int
-    rejects: list[dict] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
     rejected_rows: int = 0
     blank_rows: int = 0
     notes: list[str] = field(default_factory=list)
@@ -126,7 +126,7 @@ class RowSink:
         self.min_fields = 0
         self.pending_blank = 0
         self.blank_rows = 0
-        self.rejects: list[dict] = []
+        self.rejects: list[dict[str, Any]] = []
         self.rejected_rows = 0
         self.wrong_width = 0
         self.wrong_width_lines: list[int] = []

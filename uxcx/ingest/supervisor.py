@@ -42,7 +42,7 @@ def _seconds(timeout_s: float) -> str:
     return f"{text} second" if text == "1" else f"{text} seconds"
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen[bytes]) -> None:
     # The worker leads its own session, so the whole group goes (it starts no children, but
     # a future one might).
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -166,7 +166,7 @@ def ingest_file(
         "--max-output-mb",
         str(max_output_mb(src)),
     ]
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen[bytes] | None = None
     try:
         with SLOTS.slot(on_wait), open(work / "stderr.txt", "wb") as err:
             # No preexec_fn: it can deadlock in a threaded parent (Streamlit). The worker sets

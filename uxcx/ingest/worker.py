@@ -26,6 +26,7 @@ import signal
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 from .common import connect, sql_str
 from .infer import Column, final_names, finish
@@ -194,7 +195,7 @@ def _duckdb_memory_mb(memory_mb: int) -> int:
     return max(64, (memory_mb - 500) // 2)
 
 
-def _write_json(path: Path, payload: dict) -> None:
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload), encoding="utf-8")
     os.replace(tmp, path)
@@ -224,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             # UXCX_INGEST_FAST=0 turns DuckDB's reader off (for comparisons and emergencies).
             fast=os.environ.get("UXCX_INGEST_FAST", "1") != "0",
         )
-        payload: dict = {"ok": True, "result": result.to_dict()}
+        payload: dict[str, Any] = {"ok": True, "result": result.to_dict()}
     except IngestError as exc:
         payload = {"ok": False, "error": str(exc)}
     except Exception as exc:
