@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
@@ -40,10 +41,16 @@ async def _ws_status(base: str, origin: str) -> str:
         return str(e.response.status_code)
 
 
+def _status(base: str, origin: str) -> str:
+    # Playwright's sync API keeps an event loop running in this thread: use a fresh thread.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _ws_status(base, origin)).result(timeout=60)
+
+
 def test_cross_origin_websocket_is_refused(restricted_server):
     # A page on another site must not be able to drive a signed-in visitor's session.
-    assert asyncio.run(_ws_status(restricted_server, "https://evil.example")) == "403"
-    assert asyncio.run(_ws_status(restricted_server, "https://uxcx.example.com")) == "open"
+    assert _status(restricted_server, "https://evil.example") == "403"
+    assert _status(restricted_server, "https://uxcx.example.com") == "open"
 
 
 def test_script_in_headers_and_values_is_text_on_every_page(server, browser, tmp_path):
