@@ -339,7 +339,8 @@ def markdown(rows: list[dict]) -> str:
 
 
 def growth(sizes: list[dict]) -> tuple[list[dict], str]:
-    """Seconds per million rows at each size and the growth factor (1.0 = linear)."""
+    """Wall and CPU seconds per million rows at the first and last size, and the per-row growth
+    factor (1.0 = linear, below 1 better than linear)."""
     if len(sizes) < 2:
         return [], ""
     first, last = sizes[0], sizes[-1]
@@ -347,23 +348,37 @@ def growth(sizes: list[dict]) -> tuple[list[dict], str]:
     for case in ("metrics_csv", "metrics_parquet", "ingest"):
         for side in ("uxcx", "duckdb", "pandas"):
             try:
-                a = first["cases"][case]["sides"][side]["best_s"]
-                b = last["cases"][case]["sides"][side]["best_s"]
+                a = first["cases"][case]["sides"][side]
+                b = last["cases"][case]["sides"][side]
             except KeyError:
                 continue
-            if a is None and b is None:
-                continue
-            per = [None if t is None else t / s["rows"] * 1e6 for t, s in ((a, first), (b, last))]
-            factor = per[1] / per[0] if per[0] and per[1] else None
-            rows.append({"case": case, "side": side, "s_per_1m_rows": per, "growth": factor})
+            row: dict = {"case": case, "side": side, "errors_at_last": b["errors"]}
+            for key, out in (("best_s", "s_per_1m_rows"), ("best_cpu_s", "cpu_s_per_1m_rows")):
+                per = [None if s[key] is None else s[key] / n["rows"] * 1e6
+                       for s, n in ((a, first), (b, last))]  # fmt: skip
+                row[out] = per
+                row[out.replace("per_1m_rows", "growth")] = (
+                    per[1] / per[0] if per[0] and per[1] else None
+                )
+            rows.append(row)
     n0, n1 = first["rows"], last["rows"]
-    head = (f"{'case':<16} {'side':<7} {f'µs/row @{n0:,}':>18} {f'µs/row @{n1:,}':>18} "
-            f"{'per-row growth':>15}")  # fmt: skip
-    lines = [f"Growth {n0:,} → {n1:,} rows (per-row cost; 1.00 = linear, < 1 better)", head]
+    head = (f"{'case':<16} {'side':<7} {f's/1M rows @{n0:,}':>19} {f's/1M rows @{n1:,}':>20} "
+            f"{'growth':>7} {'cpu growth':>10}")  # fmt: skip
+    lines = [f"Growth {n0:,} → {n1:,} rows: cost per million rows (1.00 = linear, < 1 better)",
+             head]  # fmt: skip
+
+    def f(x: float | None) -> str:
+        return "–" if x is None else f"{x:.2f}"
+
     for r in rows:
-        a, b = (f"{x:.2f}" if x is not None else "–" for x in r["s_per_1m_rows"])
-        g = f"{r['growth']:.2f}" if r["growth"] is not None else "–"
-        lines.append(f"{r['case']:<16} {r['side']:<7} {a:>18} {b:>18} {g:>15}")
+        a, b = r["s_per_1m_rows"]
+        ca, cb = r["cpu_s_per_1m_rows"]
+        note = f"  ({r['errors_at_last'][0][:70]})" if r["errors_at_last"] else ""
+        lines.append(
+            f"{r['case']:<16} {r['side']:<7} {f(a) + ' (cpu ' + f(ca) + ')':>19} "
+            f"{f(b) + ' (cpu ' + f(cb) + ')':>20} {f(r['s_growth']):>7} "
+            f"{f(r['cpu_s_growth']):>10}{note}"
+        )
     return rows, "\n".join(lines)
 
 
