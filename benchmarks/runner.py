@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from . import cases as C
-from . import generator, values
+from . import values
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -120,6 +120,17 @@ class LoadMonitor:
         }
 
 
+def _peak_rss_kb() -> int | None:
+    """This process's own peak RSS (VmHWM)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 # ---- one process -------------------------------------------------------------------------
 def run_process(argv: list[str], timeout_s: float) -> dict:
     """Run a command; its wall time, the CPU and peak RSS of its process tree, its output."""
@@ -144,7 +155,9 @@ def run_process(argv: list[str], timeout_s: float) -> dict:
     return {
         "wall_s": wall,
         "cpu_s": ru.ru_utime + ru.ru_stime,
-        "maxrss_kb": ru.ru_maxrss,  # the largest process of the tree (waited-for descendants)
+        # The largest process of the tree (waited-for descendants). Linux starts a child's figure
+        # at its parent's peak RSS, so the runner keeps itself small (data work runs in children).
+        "maxrss_kb": ru.ru_maxrss,
         "returncode": proc.returncode,
         "stdout": stdout,
         "stderr": stderr[-2000:],
@@ -383,18 +396,24 @@ def growth(sizes: list[dict]) -> tuple[list[dict], str]:
 
 
 # ---- the run -----------------------------------------------------------------------------
-def values_check(csv: Path, work: Path) -> dict:
-    """uxcx's compute() against both peers, in this process, on the CSV."""
-    from .peers import duck, frame
+def _python_json(args: list[str], python: str, timeout_s: float) -> dict:
+    """Run `python -m …` in its own process (the runner stays small: a child's peak RSS from
+    wait4 starts at its parent's peak) and parse the JSON it prints last."""
+    r = run_process([python, "-m", *args], timeout_s)
+    if r["returncode"] != 0:
+        tail = r["stderr"].strip().splitlines() or [f"exit {r['returncode']}"]
+        return {"error": tail[-1], "wall_s": r["wall_s"]}
+    lines = r["stdout"].strip().splitlines()
+    out = json.loads(lines[-1]) if lines else {}
+    return out if isinstance(out, dict) else {"result": out}
 
-    try:
-        ours = values.uxcx_results(csv, work / "values-ws", C.SEGMENT)
-    except Exception as e:  # a failing ingest is a result to report, not a crash
-        return {"error": f"uxcx: {type(e).__name__}: {e}"}
-    out: dict = {}
-    for name, peer in (("duckdb", duck), ("pandas", frame)):
-        out[name] = values.compare(ours, peer.run(csv, C.SEGMENT), C.VALUES_REL_TOL)
-    return out
+
+def _generate(rows: int, csv: Path, parquet: Path | None, args: argparse.Namespace) -> None:
+    cmd = ["benchmarks.generator", str(csv), "--rows", str(rows)]
+    cmd += ["--parquet", str(parquet)] if parquet else []
+    r = run_process([args.python, "-m", *cmd], args.timeout)
+    if r["returncode"] != 0:
+        raise SystemExit(f"generating {rows:,} rows failed: {r['stderr'][-500:]}")
 
 
 def run_size(rows: int, args: argparse.Namespace, work: Path, first: bool) -> dict:
@@ -404,8 +423,8 @@ def run_size(rows: int, args: argparse.Namespace, work: Path, first: bool) -> di
     data = {"csv": d / "bench.csv", "parquet": d / "bench.parquet", "tiny": d / "tiny.csv"}
     _log(f"generating {rows:,} rows in {d} …")
     t = time.perf_counter()
-    generator.write(rows, data["csv"], data["parquet"])
-    generator.write(3, data["tiny"])
+    _generate(rows, data["csv"], data["parquet"], args)
+    _generate(3, data["tiny"], None, args)
     gen_s = time.perf_counter() - t
     csv_bytes = data["csv"].stat().st_size
     _log(f"  {csv_bytes / 1e6:.0f} MB CSV, {data['parquet'].stat().st_size / 1e6:.0f} MB Parquet "
@@ -414,9 +433,14 @@ def run_size(rows: int, args: argparse.Namespace, work: Path, first: bool) -> di
     # Correctness does not depend on N: checked on the first size only (10M would add an ingest).
     if first and not args.no_values:
         _log("values: uxcx compute() vs the DuckDB and pandas peers …")
-        check = values_check(data["csv"], d)
+        check = _python_json(
+            ["benchmarks.values", str(data["csv"]), "--work", str(d / "values-ws"),
+             "--by", C.SEGMENT, "--rel-tol", str(C.VALUES_REL_TOL)],
+            args.python, args.timeout,
+        )  # fmt: skip
         for k, v in check.items():
-            _log(f"  {k}: {v if isinstance(v, str) else {x: v[x] for x in ('max_rel_diff', 'ok')}}")
+            shown = {x: v[x] for x in ("max_rel_diff", "ok")} if isinstance(v, dict) else v
+            _log(f"  {k}: {shown}")
     case_list = [c for c in C.cases(data, d, args.python) if first or c.sizes == "every"]
     if args.only:
         case_list = [c for c in case_list if c.id in args.only]
@@ -466,6 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     info["load_average"] = load.summary()
+    info["runner_peak_rss_kb"] = _peak_rss_kb()  # every child's wait4 peak RSS starts here
     grow_rows, grow_text = growth(results)
     la = info["load_average"]
     machine = (f"{info['cpus']} × {info['cpu_model']}, {info['ram_gb']} GB RAM; load average "
