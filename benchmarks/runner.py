@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from . import cases as C
-from . import generator, values
+from . import values
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -120,6 +120,17 @@ class LoadMonitor:
         }
 
 
+def _peak_rss_kb() -> int | None:
+    """This process's own peak RSS (VmHWM)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 # ---- one process -------------------------------------------------------------------------
 def run_process(argv: list[str], timeout_s: float) -> dict:
     """Run a command; its wall time, the CPU and peak RSS of its process tree, its output."""
@@ -144,7 +155,9 @@ def run_process(argv: list[str], timeout_s: float) -> dict:
     return {
         "wall_s": wall,
         "cpu_s": ru.ru_utime + ru.ru_stime,
-        "maxrss_kb": ru.ru_maxrss,  # the largest process of the tree (waited-for descendants)
+        # The largest process of the tree (waited-for descendants). Linux starts a child's figure
+        # at its parent's peak RSS, so the runner keeps itself small (data work runs in children).
+        "maxrss_kb": ru.ru_maxrss,
         "returncode": proc.returncode,
         "stdout": stdout,
         "stderr": stderr[-2000:],
@@ -339,7 +352,8 @@ def markdown(rows: list[dict]) -> str:
 
 
 def growth(sizes: list[dict]) -> tuple[list[dict], str]:
-    """Seconds per million rows at each size and the growth factor (1.0 = linear)."""
+    """Wall and CPU seconds per million rows at the first and last size, and the per-row growth
+    factor (1.0 = linear, below 1 better than linear)."""
     if len(sizes) < 2:
         return [], ""
     first, last = sizes[0], sizes[-1]
@@ -347,39 +361,59 @@ def growth(sizes: list[dict]) -> tuple[list[dict], str]:
     for case in ("metrics_csv", "metrics_parquet", "ingest"):
         for side in ("uxcx", "duckdb", "pandas"):
             try:
-                a = first["cases"][case]["sides"][side]["best_s"]
-                b = last["cases"][case]["sides"][side]["best_s"]
+                a = first["cases"][case]["sides"][side]
+                b = last["cases"][case]["sides"][side]
             except KeyError:
                 continue
-            if a is None and b is None:
-                continue
-            per = [None if t is None else t / s["rows"] * 1e6 for t, s in ((a, first), (b, last))]
-            factor = per[1] / per[0] if per[0] and per[1] else None
-            rows.append({"case": case, "side": side, "s_per_1m_rows": per, "growth": factor})
+            row: dict = {"case": case, "side": side, "errors_at_last": b["errors"]}
+            for key, out in (("best_s", "s_per_1m_rows"), ("best_cpu_s", "cpu_s_per_1m_rows")):
+                per = [None if s[key] is None else s[key] / n["rows"] * 1e6
+                       for s, n in ((a, first), (b, last))]  # fmt: skip
+                row[out] = per
+                row[out.replace("per_1m_rows", "growth")] = (
+                    per[1] / per[0] if per[0] and per[1] else None
+                )
+            rows.append(row)
     n0, n1 = first["rows"], last["rows"]
-    head = (f"{'case':<16} {'side':<7} {f'µs/row @{n0:,}':>18} {f'µs/row @{n1:,}':>18} "
-            f"{'per-row growth':>15}")  # fmt: skip
-    lines = [f"Growth {n0:,} → {n1:,} rows (per-row cost; 1.00 = linear, < 1 better)", head]
+    head = (f"{'case':<16} {'side':<7} {f's/1M rows @{n0:,}':>19} {f's/1M rows @{n1:,}':>20} "
+            f"{'growth':>7} {'cpu growth':>10}")  # fmt: skip
+    lines = [f"Growth {n0:,} → {n1:,} rows: cost per million rows (1.00 = linear, < 1 better)",
+             head]  # fmt: skip
+
+    def f(x: float | None) -> str:
+        return "–" if x is None else f"{x:.2f}"
+
     for r in rows:
-        a, b = (f"{x:.2f}" if x is not None else "–" for x in r["s_per_1m_rows"])
-        g = f"{r['growth']:.2f}" if r["growth"] is not None else "–"
-        lines.append(f"{r['case']:<16} {r['side']:<7} {a:>18} {b:>18} {g:>15}")
+        a, b = r["s_per_1m_rows"]
+        ca, cb = r["cpu_s_per_1m_rows"]
+        note = f"  ({r['errors_at_last'][0][:70]})" if r["errors_at_last"] else ""
+        lines.append(
+            f"{r['case']:<16} {r['side']:<7} {f(a) + ' (cpu ' + f(ca) + ')':>19} "
+            f"{f(b) + ' (cpu ' + f(cb) + ')':>20} {f(r['s_growth']):>7} "
+            f"{f(r['cpu_s_growth']):>10}{note}"
+        )
     return rows, "\n".join(lines)
 
 
 # ---- the run -----------------------------------------------------------------------------
-def values_check(csv: Path, work: Path) -> dict:
-    """uxcx's compute() against both peers, in this process, on the CSV."""
-    from .peers import duck, frame
+def _python_json(args: list[str], python: str, timeout_s: float) -> dict:
+    """Run `python -m …` in its own process (the runner stays small: a child's peak RSS from
+    wait4 starts at its parent's peak) and parse the JSON it prints last."""
+    r = run_process([python, "-m", *args], timeout_s)
+    if r["returncode"] != 0:
+        tail = r["stderr"].strip().splitlines() or [f"exit {r['returncode']}"]
+        return {"error": tail[-1], "wall_s": r["wall_s"]}
+    lines = r["stdout"].strip().splitlines()
+    out = json.loads(lines[-1]) if lines else {}
+    return out if isinstance(out, dict) else {"result": out}
 
-    try:
-        ours = values.uxcx_results(csv, work / "values-ws", C.SEGMENT)
-    except Exception as e:  # a failing ingest is a result to report, not a crash
-        return {"error": f"uxcx: {type(e).__name__}: {e}"}
-    out: dict = {}
-    for name, peer in (("duckdb", duck), ("pandas", frame)):
-        out[name] = values.compare(ours, peer.run(csv, C.SEGMENT), C.VALUES_REL_TOL)
-    return out
+
+def _generate(rows: int, csv: Path, parquet: Path | None, args: argparse.Namespace) -> None:
+    cmd = ["benchmarks.generator", str(csv), "--rows", str(rows)]
+    cmd += ["--parquet", str(parquet)] if parquet else []
+    r = run_process([args.python, "-m", *cmd], args.timeout)
+    if r["returncode"] != 0:
+        raise SystemExit(f"generating {rows:,} rows failed: {r['stderr'][-500:]}")
 
 
 def run_size(rows: int, args: argparse.Namespace, work: Path, first: bool) -> dict:
@@ -389,8 +423,8 @@ def run_size(rows: int, args: argparse.Namespace, work: Path, first: bool) -> di
     data = {"csv": d / "bench.csv", "parquet": d / "bench.parquet", "tiny": d / "tiny.csv"}
     _log(f"generating {rows:,} rows in {d} …")
     t = time.perf_counter()
-    generator.write(rows, data["csv"], data["parquet"])
-    generator.write(3, data["tiny"])
+    _generate(rows, data["csv"], data["parquet"], args)
+    _generate(3, data["tiny"], None, args)
     gen_s = time.perf_counter() - t
     csv_bytes = data["csv"].stat().st_size
     _log(f"  {csv_bytes / 1e6:.0f} MB CSV, {data['parquet'].stat().st_size / 1e6:.0f} MB Parquet "
@@ -399,9 +433,14 @@ def run_size(rows: int, args: argparse.Namespace, work: Path, first: bool) -> di
     # Correctness does not depend on N: checked on the first size only (10M would add an ingest).
     if first and not args.no_values:
         _log("values: uxcx compute() vs the DuckDB and pandas peers …")
-        check = values_check(data["csv"], d)
+        check = _python_json(
+            ["benchmarks.values", str(data["csv"]), "--work", str(d / "values-ws"),
+             "--by", C.SEGMENT, "--rel-tol", str(C.VALUES_REL_TOL)],
+            args.python, args.timeout,
+        )  # fmt: skip
         for k, v in check.items():
-            _log(f"  {k}: {v if isinstance(v, str) else {x: v[x] for x in ('max_rel_diff', 'ok')}}")
+            shown = {x: v[x] for x in ("max_rel_diff", "ok")} if isinstance(v, dict) else v
+            _log(f"  {k}: {shown}")
     case_list = [c for c in C.cases(data, d, args.python) if first or c.sizes == "every"]
     if args.only:
         case_list = [c for c in case_list if c.id in args.only]
@@ -451,6 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     info["load_average"] = load.summary()
+    info["runner_peak_rss_kb"] = _peak_rss_kb()  # every child's wait4 peak RSS starts here
     grow_rows, grow_text = growth(results)
     la = info["load_average"]
     machine = (f"{info['cpus']} × {info['cpu_model']}, {info['ram_gb']} GB RAM; load average "

@@ -1,5 +1,8 @@
 """The values check: uxcx's unrounded results (library ``compute()``) against a peer's.
 
+    python -m benchmarks.values FILE --work DIR [--by plan]   # prints {"duckdb": …, "pandas": …}
+
+
 uxcx reads the file the way the CLI does (a workspace dataset: ingest worker, role detection),
 then computes every metric overall and by the segment. The JSON the CLI prints is rounded to 4
 decimals, so this compares in-process, unrounded: every value and interval bound to a relative
@@ -8,7 +11,9 @@ tolerance (float sums in a different order differ in the last bits), every n exa
 
 from __future__ import annotations
 
+import argparse
 import functools
+import json
 import math
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,3 +120,33 @@ def compare(ours: list[dict], theirs: list[dict], rel_tol: float = 1e-9) -> dict
         "ok": not problems,
         "problems": problems[:10],
     }
+
+
+def check(path: Path, work: Path, by: str | None, rel_tol: float = 1e-9) -> dict:
+    """uxcx's compute() against both peers on one file."""
+    from .peers import duck, frame
+
+    try:
+        ours = uxcx_results(path, work, by)
+    except Exception as e:  # a failing ingest is a result to report, not a crash
+        return {"error": f"uxcx: {type(e).__name__}: {e}"}
+    return {
+        name: compare(ours, peer.run(path, by), rel_tol)
+        for name, peer in (("duckdb", duck), ("pandas", frame))
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: the check as JSON (the runner runs it in its own process)."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.values")
+    p.add_argument("file", type=Path)
+    p.add_argument("--work", type=Path, required=True, help="a folder for uxcx's workspace")
+    p.add_argument("--by", default="plan")
+    p.add_argument("--rel-tol", type=float, default=1e-9)
+    args = p.parse_args(argv)
+    print(json.dumps(check(args.file, args.work, args.by, args.rel_tol)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

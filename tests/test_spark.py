@@ -1,6 +1,6 @@
 """The Spark engine computes what DuckDB computes, from the same metric definitions.
 
-Tests marked `spark` run PySpark in local mode (one session for the whole run) and are left out
+Tests marked `spark` run PySpark in local mode (one session for this module) and are left out
 of the default run; `pytest -m spark` runs them (CI does, after `make test`). The unmarked tests
 check the Spark SQL the dialect writes and how the engine is chosen, without starting a JVM.
 """
@@ -22,7 +22,7 @@ from uxcx import describe
 from uxcx import distributions as D
 from uxcx.cli import main
 from uxcx.compute import MetricResult, compute
-from uxcx.engines import EngineUnavailable, engine_for
+from uxcx.engines import EngineUnavailable, QueryError, engine_for
 from uxcx.engines.duckdb import DuckDBEngine
 from uxcx.engines.spark import SparkEngine, stop_session
 from uxcx.metrics import METRICS
@@ -109,7 +109,7 @@ def test_source_stays_inside_the_workspace_and_maps_paths(tmp_path, monkeypatch)
     assert (
         e.source(tmp_path / "ws" / "d" / "t.parquet") == "parquet.`s3a://lake/uxcx/ws/d/t.parquet`"
     )
-    with pytest.raises(Exception, match="inside its workspace"):
+    with pytest.raises(QueryError, match="inside its workspace"):
         e.source(tmp_path / "elsewhere.parquet")
 
 
@@ -280,7 +280,7 @@ def test_charts_and_descriptions_equal_duckdb(engines):
 @pytest.mark.spark
 def test_query_errors_are_one_sentence(engines):
     _, spark, _ = engines
-    with pytest.raises(Exception, match=r"^Spark could not compute this \(") as e:
+    with pytest.raises(QueryError, match=r"^Spark could not compute this \(") as e:
         spark.query("SELECT no_such_column FROM range(1)")
     assert "\n" not in str(e.value)
 

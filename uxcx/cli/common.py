@@ -98,10 +98,7 @@ def _parse_maps(maps: Sequence[str]) -> list[tuple[str, str]]:
 def load(
     files: Sequence[str], maps: Sequence[str], engine: str | None = None
 ) -> Iterator[tuple[Workspace, Dataset]]:
-    """The files as a dataset in a temporary workspace, --map applied (it wins over detection).
-
-    `engine` (duckdb or spark; default UXCX_ENGINE, else duckdb) runs the queries on it.
-    """
+    """The files as a dataset in a temporary workspace on `engine`, --map applied (it wins)."""
     # Imported here: DuckDB and Arrow are not needed to print help or a usage error.
     from ..engines import engine_for
     from ..store import Workspace
