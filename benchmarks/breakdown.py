@@ -2,7 +2,7 @@
 
     python -m benchmarks.breakdown metrics FILE [--by plan]   # the CLI's phases, in-process
     python -m benchmarks.breakdown ingest FILE                # the ingest worker's statements
-    python -m benchmarks.breakdown page overview --workspace DIR --dataset ID [--runs 2]
+    python -m benchmarks.breakdown page overview --workspace DIR [--runs 2] [--last-filter plan=Pro]
 
 ``metrics`` runs what ``uxcx metrics FILE --by plan --format json`` runs (imports, dataset
 creation: ingest worker, column profiles, role detection; 2 × 14 metric queries; estimates;
@@ -289,8 +289,18 @@ class StackSampler:
         return "\n".join(lines)
 
 
-def profile_page(page: str, workspace: Path, dataset: str, runs: int) -> str:
-    """An app page through AppTest, `runs` times; the last run sampled."""
+def profile_page(
+    page: str,
+    workspace: Path,
+    dataset: str,
+    runs: int,
+    params: dict[str, str] | None = None,
+    last_params: dict[str, str] | None = None,
+    last_filters: dict[str, list[str]] | None = None,
+) -> str:
+    """An app page through AppTest, `runs` times; the last run sampled (with `last_params` too:
+    or with `last_filters`, segment filters as the sidebar sets them: a page file run alone has no
+    sidebar, so a filter no earlier run used samples an uncached view with warm imports)."""
     import os
 
     os.environ["UXCX_WORKSPACE"] = str(workspace)
@@ -302,6 +312,13 @@ def profile_page(page: str, workspace: Path, dataset: str, runs: int) -> str:
     for i in range(runs):
         at = AppTest.from_file(str(root / "pages" / f"{page}.py"), default_timeout=3600)
         at.query_params["dataset"] = dataset
+        extra = {**(params or {}), **((last_params or {}) if i == runs - 1 else {})}
+        for key, value in extra.items():
+            at.query_params[key] = value
+        if i == runs - 1:
+            for column, chosen in (last_filters or {}).items():
+                at.session_state[f"f_{column}"] = chosen
+                extra[f"filter {column}"] = ",".join(chosen)
         w, c = time.perf_counter(), time.process_time()
         if i == runs - 1:
             with sampler:
@@ -310,7 +327,8 @@ def profile_page(page: str, workspace: Path, dataset: str, runs: int) -> str:
             at.run()
         problems = [e.message for e in at.exception]
         lines.append(
-            f"run {i + 1} ({'cold' if i == 0 else 'cached'}): {time.perf_counter() - w:.2f} s wall, "
+            f"run {i + 1} ({'first' if i == 0 else 'again'}{' ' + str(extra) if extra else ''}): "
+            f"{time.perf_counter() - w:.2f} s wall, "
             f"{time.process_time() - c:.2f} s CPU, {len(at.metric)} st.metric"
             + (f", exception: {problems[0][:100]}" if problems else "")
         )
@@ -332,6 +350,12 @@ def main(argv: list[str] | None = None) -> int:
         "--dataset", help="page: the dataset id (default: WORKSPACE/benchmark-dataset-id)"
     )
     p.add_argument("--runs", type=int, default=2, help="page: runs, the last one sampled")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="page: a query parameter of every run (f_plan=Pro)")  # fmt: skip
+    p.add_argument("--last-param", action="append", default=[], metavar="KEY=VALUE",
+                   help="page: a query parameter of the last (sampled) run only")  # fmt: skip
+    p.add_argument("--last-filter", action="append", default=[], metavar="COLUMN=A[,B]",
+                   help="page: a segment filter of the last run (plan=Enterprise)")  # fmt: skip
     args = p.parse_args(argv)
     if args.what == "ingest":
         print(profile_ingest(Path(args.target)))
@@ -341,7 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.workspace is None:
             p.error("page needs --workspace")
         ds = args.dataset or (args.workspace / "benchmark-dataset-id").read_text().strip()
-        print(profile_page(args.target, args.workspace, ds, args.runs))
+        pairs = [dict(x.split("=", 1) for x in v) for v in (args.param, args.last_param)]
+        chosen = {c: v.split(",") for c, v in (x.split("=", 1) for x in args.last_filter)}
+        print(profile_page(args.target, args.workspace, ds, args.runs, *pairs, chosen))
     return 0
 
 
