@@ -69,6 +69,11 @@ class MetricResult:
         return d
 
 
+# The group of rows without a value in the breakdown column (or no match in a linked file): a
+# null group means the whole data in the JSON contract.
+NO_VALUE = "(no value)"
+
+
 def _num(x: float | None, digits: int = 4) -> float | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
@@ -99,7 +104,7 @@ def result_from_row(metric: Metric, row: dict[str, Any], q: CompiledQuery) -> Me
         metric=metric.id,
         label=metric.label,
         family=metric.family,
-        group=row.get("grp"),
+        group=NO_VALUE if q.by and row.get("grp") is None else row.get("grp"),
         period=row.get("period"),
         value=value,
         ci_low=lo,

@@ -34,6 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="break every metric down by time")  # fmt: skip
     m.add_argument("--metric", action="append", metavar="ID", help="only these metrics")
     m.add_argument("--format", choices=["json", "table"], default="table")
+    m.add_argument("--joins", action="store_true",
+                   help="show how the files link (keys, match rates) instead of the metrics")  # fmt: skip
     add_engine_argument(m)
     m.set_defaults(func=cmd_metrics)
 
@@ -44,6 +46,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from ..compute import compute
 
     with load(args.files, args.map, args.engine) as (ws, ds):
+        if args.joins:
+            print(joins_output(ds, args.format))
+            return 0
         tables = ds.table_infos(ws.engine)
         if args.by and not any(args.by in t.columns for t in tables):
             raise UsageError(f"--by {args.by}: no file has a column named '{args.by}'.")
@@ -75,6 +80,33 @@ def with_overall(overall: list[MetricResult], groups: list[MetricResult]) -> lis
     merged = [(order[r.metric], 0, i, r) for i, r in enumerate(overall)]
     merged += [(order[r.metric], 1, i, r) for i, r in enumerate(groups)]
     return [r for *_, r in sorted(merged, key=lambda x: x[:3])]
+
+
+def joins_output(ds: Dataset, fmt: str) -> str:
+    """The links between the files (JSON or lines), with the Data page's warnings."""
+    from dataclasses import asdict
+
+    from ..store.joins import join_warnings
+
+    joins = ds.joins or []
+    warnings = join_warnings(joins)
+    if fmt == "json":
+        rows = [
+            {**asdict(j), "left_rate": j.left_rate, "right_rate": j.right_rate, "used": j.usable}
+            for j in joins
+        ]
+        return json.dumps({"joins": rows, "warnings": warnings}, indent=2)
+    lines = [
+        f"{j.label()}  {j.cardinality.replace('_', '-')}  "
+        f"{_pct(j.left_rate)} of {j.left} rows matched, {_pct(j.right_rate)} of {j.right}"
+        + ("" if j.usable else "  (not used)")
+        for j in joins
+    ] or ["These files do not link: no shared key was found."]
+    return "\n".join([*lines, *warnings])
+
+
+def _pct(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.0%}"
 
 
 def _datasets_json(ds: Dataset) -> list[dict[str, Any]]:

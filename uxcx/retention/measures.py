@@ -26,7 +26,7 @@ from ..metrics import (
     score_variants,
 )
 from ..roles import ROLE_BY_NAME, Role, RoleKind, is_numeric_type
-from ..sql import Missing, Planned, TableInfo, plan
+from ..sql import DUCKDB, Dialect, Missing, Planned, TableInfo, per_customer_tables, plan
 from .errors import RetentionError
 
 __all__ = [
@@ -146,15 +146,19 @@ def _measure(key: str, metric: Metric, planned: Planned) -> Measure:
     )
 
 
-def _planned(metric: Metric, tables: Sequence[TableInfo]) -> Planned | None:
+def _planned(
+    metric: Metric, tables: Sequence[TableInfo], dialect: Dialect = DUCKDB
+) -> Planned | None:
     """The table and variant of the metric's per-customer score (its own variants for CSAT)."""
-    found = plan(replace(metric, variants=score_variants(metric)), tables, per_customer=True)
+    variants = score_variants(metric)
+    found = plan(replace(metric, variants=variants), tables, per_customer=True, dialect=dialect)
     return None if isinstance(found, Missing) else found
 
 
-def _linkable_first(tables: Sequence[TableInfo]) -> list[TableInfo]:
-    """Tables whose rows name their customer first: the order plan(per_customer=True) searches."""
-    return sorted(tables, key=lambda t: not t.has_customer_id)
+def _linkable_first(tables: Sequence[TableInfo], dialect: Dialect = DUCKDB) -> list[TableInfo]:
+    """Tables whose rows name their customer (directly or through links) first: the order
+    plan(per_customer=True) searches."""
+    return per_customer_tables(tables, dialect)
 
 
 def _role_span(role: Role) -> float | None:
@@ -217,11 +221,11 @@ def _from_column(t: TableInfo, ux: str) -> Measure:
     )
 
 
-def resolve_measure(tables: Sequence[TableInfo], ux: str) -> Measure:
+def resolve_measure(tables: Sequence[TableInfo], ux: str, dialect: Dialect = DUCKDB) -> Measure:
     """A metric id (sus, csat …), a role name (sus_score, csat_score …) or a numeric column."""
     if ux in METRIC_BY_ID and ux not in OUTCOME_METRICS:
         metric = get_metric(ux)
-        found = _planned(metric, tables)
+        found = _planned(metric, tables, dialect)
         if found is None:
             needs = " or ".join(
                 "the ten SUS items"
@@ -239,13 +243,13 @@ def resolve_measure(tables: Sequence[TableInfo], ux: str) -> Measure:
             raise RetentionError(
                 f"{role.label} is not a score; choose a numeric UX measure.", "not_a_score"
             )
-        for t in _linkable_first(tables):
+        for t in _linkable_first(tables, dialect):
             if t.role_column(ux):
                 return _from_role(role, t, ux)
         raise RetentionError(
             f"No file has a column for {role.label}; map one on the Data page.", "no_measure"
         )
-    for t in _linkable_first(tables):
+    for t in _linkable_first(tables, dialect):
         if ux in t.columns:
             return _from_column(t, ux)
     known = ", ".join((*UX_MEASURES, *CX_SCORES))
@@ -308,7 +312,7 @@ def available_measures(tables: Sequence[TableInfo], include_columns: bool = Fals
             out.append(metric.id)
     out += [m for m in CX_SCORES if _planned(get_metric(m), tables)]
     if include_columns:
-        for t in tables:
+        for t in per_customer_tables(tables):
             if not t.has_customer_id:
                 continue
             mapped = {c for v in t.roles.values() for c in (v if isinstance(v, list) else [v])}

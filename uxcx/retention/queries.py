@@ -122,7 +122,7 @@ def build_query(
 ) -> RetentionQuery:
     """Plan the per-unit SQL (pure). churn_rates: the churn column holds rates, divide by this;
     data_end: the last date in the data, where tenure from dates stops for active customers."""
-    m = resolve_measure(tables, ux)
+    m = resolve_measure(tables, ux, dialect)
     out = resolve_outcome(tables, outcome)
     if out.tenure_dates is not None:
         if data_end is None:  # no end to measure active customers' tenure up to

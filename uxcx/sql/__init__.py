@@ -3,7 +3,19 @@
 from .compile import GRAINS, CompiledQuery, RowQuery, aggregate, compile_metric, row_query
 from .dialect import DUCKDB, SPARK, Dialect, SparkDialect
 from .filters import Filters, filter_clauses
-from .plan import Missing, Planned, Resolver, TableInfo, describe_roles, plan
+from .plan import (
+    Join,
+    Missing,
+    Planned,
+    Resolver,
+    TableInfo,
+    customer_view,
+    dataset_joins,
+    describe_roles,
+    implicit_joins,
+    per_customer_tables,
+    plan,
+)
 
 quote_ident = DUCKDB.quote_ident
 quote_literal = DUCKDB.quote_literal
@@ -15,6 +27,7 @@ __all__ = [
     "CompiledQuery",
     "Dialect",
     "Filters",
+    "Join",
     "Missing",
     "Planned",
     "Resolver",
@@ -23,8 +36,12 @@ __all__ = [
     "TableInfo",
     "aggregate",
     "compile_metric",
+    "customer_view",
+    "dataset_joins",
     "describe_roles",
     "filter_clauses",
+    "implicit_joins",
+    "per_customer_tables",
     "plan",
     "quote_ident",
     "quote_literal",

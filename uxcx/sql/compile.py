@@ -89,9 +89,8 @@ def row_query(
     if by:
         found = res.column(by)
         if found is None:
-            return Missing(
-                metric.id, ("segment",), f"'{by}' cannot be linked to this metric's rows"
-            )
+            why = res.why_not(by) or f"'{by}' cannot be linked to this metric's rows"
+            return Missing(metric.id, ("segment",), why)
         select.append(f"{dialect.as_text(found[0])} AS grp")
         group_cols.append("grp")
     dated = grain or (filters and (filters.date_from or filters.date_to))

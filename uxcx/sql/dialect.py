@@ -64,6 +64,11 @@ class Dialect:
         """A value as text (joins on ids and segment filters compare text)."""
         return f"CAST({ref} AS VARCHAR)"
 
+    def join_key(self, ref: str, normalise: str = "text") -> str:
+        """A join key as text; e-mail addresses trimmed and lower-cased so 'A@x.com ' matches."""
+        text = self.as_text(ref)
+        return f"lower(trim({text}))" if normalise == "email" else text
+
     # ---- aggregates -----------------------------------------------------------------------
     def aggregate(self, agg: Agg) -> str:
         """One sufficient statistic, `func(arg) FILTER (WHERE …)`, cast and wrapped."""

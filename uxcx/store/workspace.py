@@ -25,7 +25,8 @@ from typing import Any
 from ..engines import Engine, engine_for
 from ..ingest import IngestError, IngestResult, ingest_file
 from ..roles import RoleMap, detect_roles, validate_mapping
-from ..sql import TableInfo
+from ..sql import Join, TableInfo
+from .joins import detect_joins, key_stem, measure_join, remeasure
 from .profile import customer_unique, profile_columns
 from .shares import new_token
 
@@ -64,7 +65,7 @@ class TableEntry:
 
 @dataclass
 class Dataset:
-    """A set of tables uploaded together, joined on customer_id when they share it."""
+    """A set of tables uploaded together, linked on the keys they share (see store/joins.py)."""
 
     id: str
     name: str
@@ -73,6 +74,10 @@ class Dataset:
     root: Path
     fingerprint: str = ""
     owner: str = ""  # who uploaded it, when sign-in is configured (their e-mail or subject)
+    # The links between tables; None in manifests written before links were recorded (the
+    # planner then links on customer_id as it always did).
+    joins: list[Join] | None = None
+    joins_edited: bool = False  # someone fixed the links by hand: role changes keep them
 
     def table(self, name: str) -> TableEntry:
         """The table with this name."""
@@ -94,14 +99,18 @@ class Dataset:
                 columns=dict(t.columns),
                 roles=t.roles,
                 customer_unique=t.customer_unique,
+                joins=tuple(self.joins) if self.joins is not None else None,
             )
             for t in self.tables
         ]
 
     @property
     def version(self) -> str:
-        """Changes whenever roles change: part of every cache key."""
+        """Changes whenever roles or links change: part of every cache key."""
         roles = json.dumps([t.roles for t in self.tables], sort_keys=True)
+        if self.joins_edited:
+            # Detected links follow from the roles; only hand-made ones need their own part.
+            roles += json.dumps([asdict(j) for j in self.joins or []], sort_keys=True)
         return hashlib.sha256(f"{self.id}|{self.created}|{roles}".encode()).hexdigest()[:16]
 
     def to_manifest(self) -> dict[str, Any]:
@@ -113,6 +122,8 @@ class Dataset:
             "fingerprint": self.fingerprint,
             "owner": self.owner,
             "tables": [asdict(t) for t in self.tables],
+            "joins": None if self.joins is None else [asdict(j) for j in self.joins],
+            "joins_edited": self.joins_edited,
         }
 
 
@@ -201,6 +212,10 @@ class Workspace:
                 fingerprint=fingerprint,
                 owner=owner,
             )
+            if len(tables) > 1:
+                report(0.97, "Finding how the files link …")
+            infos = [self._info(e, dest) for e, (_f, _s, dest) in zip(tables, jobs, strict=True)]
+            ds.joins = detect_joins(self.profiler, infos)
             _write_json(tmp / MANIFEST, ds.to_manifest())
             if final.exists():
                 # Only the sample dataset is ever rebuilt in place.
@@ -276,6 +291,12 @@ class Workspace:
         for old, fresh in zip(dataset.tables, new.tables, strict=False):
             if old.file == fresh.file and old.roles != old.detected_roles:
                 self.set_roles(new, fresh.name, old.roles)
+        if dataset.joins_edited and dataset.joins is not None:
+            # Links fixed by hand stay; links detected for the new files join them.
+            old_names = {t.name for t in dataset.tables}
+            added = [j for j in new.joins or [] if not {j.left, j.right} <= old_names]
+            kept = remeasure(self.profiler, self._infos(new), dataset.joins)
+            self._save_joins(new, [*kept, *added], edited=True)
         return new
 
     def sample_dataset(self, progress: Progress | None = None) -> Dataset:
@@ -318,6 +339,8 @@ class Workspace:
                 owner=m.get("owner", ""),
                 tables=[TableEntry(**t) for t in m["tables"]],
                 root=d,
+                joins=None if m.get("joins") is None else [Join(**j) for j in m["joins"]],
+                joins_edited=bool(m.get("joins_edited", False)),
             )
         except (OSError, ValueError, KeyError, TypeError):
             # Missing or corrupted manifest: this dataset is unavailable, the others work.
@@ -386,12 +409,78 @@ class Workspace:
             problems += validate_mapping(roles, list(dataset.table(name).columns))
         if problems:
             raise ValueError(" ".join(problems))
+        ids_before = [t.roles.get("customer_id") for t in dataset.tables]
         for name, roles in changes.items():
             entry = dataset.table(name)
             entry.roles = {k: v for k, v in roles.items() if v}
             entry.customer_unique = self._customer_unique(entry, dataset.parquet_path(entry))
+        ids_changed = ids_before != [t.roles.get("customer_id") for t in dataset.tables]
+        if ids_changed and dataset.joins is not None and not dataset.joins_edited:
+            # Customer ids link files: a new mapping means new links (hand-made ones stay).
+            dataset.joins = detect_joins(self.profiler, self._infos(dataset))
         _write_json(dataset.root / MANIFEST, dataset.to_manifest())
         return dataset
+
+    # ---- links between tables ---------------------------------------------------------------
+    def _info(self, entry: TableEntry, parquet: Path) -> TableInfo:
+        return TableInfo(
+            entry.name, self.profiler.source(parquet), dict(entry.columns), entry.roles
+        )
+
+    def _infos(self, dataset: Dataset) -> list[TableInfo]:
+        return [self._info(t, dataset.parquet_path(t)) for t in dataset.tables]
+
+    def _save_joins(self, dataset: Dataset, joins: list[Join], *, edited: bool) -> Dataset:
+        dataset.joins = joins
+        dataset.joins_edited = edited
+        _write_json(dataset.root / MANIFEST, dataset.to_manifest())
+        return dataset
+
+    def add_join(
+        self, dataset: Dataset, left: str, left_column: str, right: str, right_column: str
+    ) -> Join:
+        """Link two tables on these columns (replacing any link between the two), counted in the
+        engine; raises ValueError with one sentence when the tables or columns are wrong."""
+        names = {t.name for t in dataset.tables}
+        if left == right:
+            raise ValueError("A link needs two different files.")
+        for table, col in ((left, left_column), (right, right_column)):
+            if table not in names:
+                raise ValueError(f"There is no file called '{table}' in this dataset.")
+            if col not in dataset.table(table).columns:
+                raise ValueError(f"Column '{col}' is not in {table}.")
+        stems = (key_stem(left_column), key_stem(right_column))
+        email = all(s is not None and s[1] == "email" for s in stems)
+        infos = {i.name: i for i in self._infos(dataset)}
+        join = measure_join(
+            self.profiler,
+            infos[left],
+            left_column,
+            infos[right],
+            right_column,
+            "email" if email else "text",
+            origin="user",
+        )
+        kept = [j for j in dataset.joins or [] if {j.left, j.right} != {left, right}]
+        # First in the list: the planner follows the first usable link between two tables.
+        self._save_joins(dataset, [join, *kept], edited=True)
+        return join
+
+    def remove_join(self, dataset: Dataset, label: str) -> Dataset:
+        """Drop the link shown as `label` ('reviews.order_id → orders.order_id')."""
+        joins = dataset.joins if dataset.joins is not None else self.detected_joins(dataset)
+        kept = [j for j in joins if j.label() != label]
+        if len(kept) == len(joins):
+            raise ValueError(f"There is no link {label} in this dataset.")
+        return self._save_joins(dataset, kept, edited=True)
+
+    def reset_joins(self, dataset: Dataset) -> Dataset:
+        """Forget hand-made changes: the links uxcx detects from the current roles."""
+        return self._save_joins(dataset, self.detected_joins(dataset), edited=False)
+
+    def detected_joins(self, dataset: Dataset) -> list[Join]:
+        """The links detection finds for the dataset as it is now (nothing saved)."""
+        return detect_joins(self.profiler, self._infos(dataset))
 
     def _customer_unique(self, entry: TableEntry, parquet: Path) -> bool:
         """One row per customer id (a dimension table), from the entry's cache when known."""
