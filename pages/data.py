@@ -7,6 +7,7 @@ import streamlit as st
 from ui import cache
 from ui.cache import PREVIEW_ROWS
 from ui.common import handle_or_stop
+from ui.joins import render_joins
 from ui.quality import render_quality, render_reading, table_height
 from ui.roles_editor import render_roles_editor
 from ui.state import ensure_app_frame
@@ -54,6 +55,7 @@ st.dataframe(
 )
 st.subheader("What each column means")
 render_roles_editor(handle, key="data_roles")
+render_joins(handle, key="data_joins")
 
 st.subheader("One file in detail")
 by_file = {t.file: t for t in ds.tables}

@@ -11,6 +11,7 @@ from .describe import ColumnQuality
 from .labels import fmt_ci, fmt_value
 from .roles import ROLE_BY_NAME, RoleMap, role_columns
 from .store import Dataset, TableEntry
+from .store.joins import LOW_MATCH
 
 NO_ROLE = "—"
 
@@ -166,3 +167,54 @@ def warnings_for(t: TableEntry, warnings: Sequence[str]) -> list[str]:
     """The scale warnings of one file, without the file prefix scale_warnings puts on them."""
     prefix = f"{t.name} · "
     return [w.removeprefix(prefix) for w in warnings if w.startswith(prefix)]
+
+
+# ---- links between files -----------------------------------------------------------------
+_KINDS = {"many_to_one": "many → one", "one_to_one": "one ↔ one", "many_to_many": "many ↔ many"}
+
+
+def _rate(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.0%}"
+
+
+def join_rows(ds: Dataset) -> pd.DataFrame:
+    """One row per link: the key, the kind, how many rows matched each way, whether it is used."""
+    rows = [
+        {
+            "Link": j.label(),
+            "Kind": _KINDS[j.cardinality],
+            "Matched": f"{_rate(j.left_rate)} of {j.left} ({j.left_matched:,} of {j.left_rows:,})",
+            "Matched the other way": f"{_rate(j.right_rate)} of {j.right}",
+            "Used": "yes" if j.usable else "no: many ↔ many",
+            "Set by": "you" if j.origin == "user" else "uxcx",
+        }
+        for j in ds.joins or []
+    ]
+    cols = ["Link", "Kind", "Matched", "Matched the other way", "Used", "Set by"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def join_dot(ds: Dataset) -> str:
+    """The join graph in Graphviz DOT: files as boxes, links as arrows to the 'one' side."""
+
+    def q(s: str) -> str:
+        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = [
+        "digraph links {",
+        "  rankdir=LR;",
+        '  node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", fontname="sans-serif"];',
+        '  edge [fontname="sans-serif", fontsize=10];',
+    ]
+    for t in ds.tables:
+        lines.append(f"  {q(t.name)} [label={q(f'{t.name} · {t.rows:,} rows')}];")
+    for j in ds.joins or []:
+        label = f"{j.left_column} · {_rate(j.left_rate)} matched"
+        style = "" if j.usable else ', style=dashed, color="#b0b0b0", label="not used: many ↔ many"'
+        if j.usable:
+            both = ", dir=both" if j.cardinality == "one_to_one" else ""
+            low = j.left_rate is not None and j.left_rate < LOW_MATCH
+            style = f", label={q(label)}{both}" + (', color="#c0392b"' if low else "")
+        lines.append(f"  {q(j.left)} -> {q(j.right)} [{style.lstrip(', ')}];")
+    lines.append("}")
+    return "\n".join(lines)
