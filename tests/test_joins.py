@@ -270,6 +270,24 @@ def test_reviews_against_churn_matches_scipy(shop, frames):
     assert a.pearson.r < -0.2  # the fixture's churn depends on satisfaction
 
 
+def test_reviews_against_churn_filtered_by_a_linked_column(shop, frames):
+    ws, ds = shop
+    f = Filters(segments={"status": ["delivered"]})
+    a = analyse(ws.engine, ds.table_infos(ws.engine), "csat", "churned", f)
+    merged = frames["reviews"].merge(frames["orders"], on="order_id")
+    per = (
+        merged[merged["status"] == "delivered"]
+        .groupby("customer_id")["csat"]
+        .mean()
+        .rename("x")
+        .reset_index()
+        .merge(frames["customers"], on="customer_id")
+    )
+    y = (per["churned"] == "yes").astype(float)
+    assert a.n == len(per)
+    assert a.pearson.r == pytest.approx(stats.pearsonr(per["x"], y).statistic, abs=1e-6)
+
+
 # ---- fixing the links ----------------------------------------------------------------------
 def test_fixes_persist_in_the_manifest(tmp_path):
     ws = Workspace(tmp_path)
@@ -295,6 +313,32 @@ def test_fixes_persist_in_the_manifest(tmp_path):
     assert "delivered" in {r.group for r in results}
     ws.reset_joins(fixed)
     assert not ws.open(ds.id).joins_edited
+
+
+def test_added_files_link_and_hand_made_links_survive(tmp_path):
+    ws = Workspace(tmp_path)
+    ds = ws.create_dataset([("reviews.csv", ECOM / "reviews.csv")])
+    assert ds.joins == []
+    more = ws.extend_dataset(ds, [("orders.csv", ECOM / "orders.csv")])
+    assert [j.label() for j in more.joins] == ["reviews.order_id → orders.order_id"]
+    ws.remove_join(more, "reviews.order_id → orders.order_id")
+    third = ws.extend_dataset(ws.open(more.id), [("customers.csv", ECOM / "customers.csv")])
+    # The removed link stays removed; the new file's link is detected.
+    assert [j.label() for j in third.joins] == ["orders.customer_id → customers.customer_id"]
+    assert third.joins_edited
+
+
+def test_a_new_customer_id_mapping_detects_the_links_again(tmp_path):
+    ws = Workspace(tmp_path)
+    orders = b"order_id,buyer,status\n" + b"".join(
+        f"{i},CUS-{1 + i % 40:04d},{('open', 'paid')[i % 2]}\n".encode() for i in range(120)
+    )
+    ds = ws.create_dataset([("orders.csv", orders), ("customers.csv", ECOM / "customers.csv")])
+    assert "customer_id" not in ds.table("orders").roles and ds.joins == []
+    ws.set_roles(ds, "orders", {**ds.table("orders").roles, "customer_id": "buyer"})
+    (j,) = ws.open(ds.id).joins
+    assert j.label() == "orders.buyer → customers.customer_id"
+    assert (j.left_matched, j.left_rows) == (120, 120)
 
 
 def test_old_manifest_without_links_joins_on_customer_id(tmp_path):

@@ -84,3 +84,15 @@ def test_viewers_see_the_links_but_cannot_change_them(shop):
     labels = {b.label for b in at.button}
     assert not labels & {"Save link", "Remove link", "Detect the links again"}
     assert not [e for e in at.expander if e.label == "Fix the links"]
+
+
+def test_retention_page_relates_reviews_csat_to_churn(shop):
+    _ws, ds = shop
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["dataset"] = ds.id
+    at.run()
+    at.switch_page("pages/retention.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert "needs" not in [e.value for e in at.error]
+    assert "CSAT" in text

@@ -315,23 +315,42 @@ def customer_view(
     table: TableInfo, tables: Sequence[TableInfo], dialect: Dialect = DUCKDB
 ) -> TableInfo | None:
     """A table without a customer id seen with the id of the nearest linked table that has one
-    (reviews with orders' customer_id), as a subquery; None when no link reaches one."""
+    (reviews with orders' customer_id), as a subquery; None when no link reaches one.
+
+    The segment columns of the linked tables come along, so a global filter on them (order
+    status) applies to these rows as it does in the metrics.
+    """
     if table.has_customer_id:
         return None
     res = Resolver(table, tables, dialect)
-    for t in res.reachable():
-        cid = t.role_column("customer_id")
-        found = res.column_of(t.name, cid) if cid else None
-        if found is None or cid is None:
-            continue
-        name = cid
-        while name in table.columns:
-            name = f"{cid} ({t.name})"
-        q = res.dialect.quote_ident
-        source = f"(SELECT b.*, {found[0]} AS {q(name)}\n  FROM {res.from_clause()})"
-        roles = {**table.roles, "customer_id": name}
-        return replace(table, source=source, columns={**table.columns, name: found[1]}, roles=roles)
-    return None
+    q = dialect.quote_ident
+    reach = res.reachable()
+    holder = next((t for t in reach if t.has_customer_id), None)
+    if holder is None:
+        return None
+    cid = holder.role_column("customer_id") or ""
+    found = res.column_of(holder.name, cid)
+    if found is None:
+        return None
+    name = cid
+    while name in table.columns:
+        name = f"{cid} ({holder.name})"
+    extra = {name: found}
+    for t in reach:
+        segs = t.roles.get("segment") or []
+        for col in [segs] if isinstance(segs, str) else segs:
+            if col not in table.columns and col not in extra and col != name:
+                ref = res.column_of(t.name, col)
+                if ref is not None:
+                    extra[col] = ref
+    cols = "".join(f", {ref} AS {q(col)}" for col, (ref, _typ) in extra.items())
+    source = f"(SELECT b.*{cols}\n  FROM {res.from_clause()})"
+    return replace(
+        table,
+        source=source,
+        columns={**table.columns, **{c: typ for c, (_ref, typ) in extra.items()}},
+        roles={**table.roles, "customer_id": name},
+    )
 
 
 def per_customer_tables(tables: Sequence[TableInfo], dialect: Dialect = DUCKDB) -> list[TableInfo]:
