@@ -57,6 +57,8 @@ def test_key_stems_name_what_a_key_identifies():
     assert key_stem("OrderId") == ("order", "text")
     assert key_stem("Order Number") == ("order", "text")
     assert key_stem("E-mail address") == ("email", "email")
+    assert key_stem("ResponseId") == ("response", "text")
+    assert key_stem("Account No") == ("account", "text")
     assert key_stem("id") is None  # a bare id names a different thing in every file
     assert key_stem("status") is None
 
@@ -372,7 +374,20 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_metrics_uses_the_same_links():
+def _scipy_r(frames) -> float:
+    """Pearson r of each customer's mean CSAT (reviews → orders) with churned, by scipy."""
+    per = (
+        frames["reviews"]
+        .merge(frames["orders"], on="order_id")
+        .groupby("customer_id")["csat"]
+        .mean()
+        .reset_index()
+        .merge(frames["customers"], on="customer_id")
+    )
+    return float(stats.pearsonr(per["csat"], per["churned"] == "yes").statistic)
+
+
+def test_cli_metrics_uses_the_same_links(frames):
     files = [str(ECOM / f) for f in FILES]
     out = _cli("metrics", *files, "--by", "status", "--metric", "csat", "--format", "json")
     assert out.returncode == 0, out.stderr
@@ -387,6 +402,9 @@ def test_cli_metrics_uses_the_same_links():
         ("reviews", "orders", True),
         ("orders", "customers", True),
     }
+    corr = _cli("correlate", *files, "--ux", "csat", "--outcome", "churned", "--format", "json")
+    assert corr.returncode == 0, corr.stderr
+    assert json.loads(corr.stdout)["pearson"]["r"] == pytest.approx(_scipy_r(frames), abs=1e-5)
     table = _cli("metrics", *files, "--joins")
     assert "reviews.order_id → orders.order_id  one-to-one  96% of reviews rows matched" in (
         table.stdout

@@ -53,10 +53,10 @@ def _editor(ds: Dataset, key: str) -> None:
         )
         c1, c2, c3, c4 = st.columns(4)
         left = c1.selectbox("From file", names, key=f"{key}_left")
-        left_col = c2.selectbox("Column", list(ds.table(left).columns), key=f"{key}_lcol")
+        left_col = c2.selectbox("Key column", list(ds.table(left).columns), key=f"{key}_lcol")
         others = [n for n in names if n != left]
         right = c3.selectbox("To file", others, key=f"{key}_right")
-        right_col = c4.selectbox("Column ", list(ds.table(right).columns), key=f"{key}_rcol")
+        right_col = c4.selectbox("Key column", list(ds.table(right).columns), key=f"{key}_rcol")
         b1, b2, b3 = st.columns(3)
         if b1.button("Save link", key=f"{key}_add", type="primary"):
             try:
