@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import auth, cache
+from ui.joins import render_join_summary
 from ui.limits import MAX_UPLOAD_MB
 from ui.roles_editor import render_roles_editor
 from ui.routes import OVERVIEW_PAGE
@@ -118,6 +119,7 @@ for t in ds.tables:
             if rejects:
                 st.markdown(f"**Rejected rows** ({t.rejected_rows:,}): line number and reason")
                 st.dataframe(rejects, hide_index=True, width="stretch")
+render_join_summary(ds)
 
 st.subheader("What each column means")
 render_roles_editor(current, key="upload_roles")

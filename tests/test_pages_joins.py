@@ -96,3 +96,14 @@ def test_retention_page_relates_reviews_csat_to_churn(shop):
     text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert "needs" not in [e.value for e in at.error]
     assert "CSAT" in text
+
+
+def test_upload_page_says_how_the_loaded_files_link(shop):
+    _ws, ds = shop
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["dataset"] = ds.id
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    (line,) = [c.value for c in at.caption if c.value.startswith("Linked: ")]
+    assert "reviews.order_id → orders.order_id (96% matched)" in line

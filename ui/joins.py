@@ -9,6 +9,8 @@ from uxcx.store.joins import LOW_MATCH, join_warnings
 from uxcx.tables import join_dot, join_rows
 
 from .cache import workspace
+from .common import page_link
+from .routes import DATA_PAGE
 
 
 def render_joins(handle: Handle, key: str = "joins") -> None:
@@ -79,3 +81,22 @@ def _editor(ds: Dataset, key: str) -> None:
             ws.reset_joins(ds)
             st.toast("Links detected again from the files.")
             st.rerun()
+
+
+def render_join_summary(ds: Dataset) -> None:
+    """One line under the loaded files: which links uxcx found, with a way to the Data page."""
+    if len(ds.tables) < 2 or ds.joins is None:
+        return
+    used = [j for j in ds.joins if j.usable]
+    if not used:
+        st.caption("These files do not link on any shared key: each is analysed on its own.")
+    else:
+        parts = [f"{j.label()} ({j.left_rate or 0:.0%} matched)" for j in used]
+        st.caption("Linked: " + " · ".join(parts))
+    warnings = join_warnings(ds.joins)
+    if warnings:
+        st.warning(
+            f"{len(warnings)} link(s) need a look: see *How the files link* on the Data page.",
+            icon=":material/link_off:",
+        )
+    page_link(DATA_PAGE, "See and fix how the files link", icon="🔗")
