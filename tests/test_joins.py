@@ -50,6 +50,19 @@ def engine(tmp_path):
     return DuckDBEngine(tmp_path)
 
 
+def test_committed_fixture_matches_its_generator():
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("ecom_fixtures", ECOM / "make_fixtures.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    made = mod.make(np.random.default_rng(mod.SEED))
+    for name, df in zip(("customers", "orders", "reviews"), made, strict=True):
+        assert (ECOM / f"{name}.csv").read_text() == df.to_csv(index=False), name
+
+
 # ---- detection --------------------------------------------------------------------------
 def test_key_stems_name_what_a_key_identifies():
     assert key_stem("order_id") == ("order", "text")
@@ -212,6 +225,18 @@ def test_chain_reaches_two_hops_and_never_the_many_side(shop):
     # Churn is counted on customers: a review column would repeat each customer.
     churn = compile_metric(get_metric("churn_rate"), tables, by="csat")
     assert isinstance(churn, Missing)
+
+
+def test_chain_renders_in_spark_sql(shop):
+    from uxcx.retention import build_query
+    from uxcx.sql import SPARK
+
+    ws, ds = shop
+    tables = ds.table_infos(ws.engine)
+    q = compile_metric(get_metric("csat"), tables, by="plan", dialect=SPARK)
+    assert "ON CAST(d0.`customer_id` AS STRING) = CAST(d1.`customer_id` AS STRING)" in q.sql
+    rq = build_query(tables, "csat", "churned", dialect=SPARK)
+    assert '"' not in rq.sql.replace("'", "")  # no DuckDB-quoted identifier in the view
 
 
 # ---- known answers -------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from ..engines import Engine
 from ..roles import normalise_header
@@ -190,8 +189,3 @@ def join_warnings(joins: Sequence[Join]) -> list[str]:
         elif j.left_rows == 0:
             out.append(f"{j.label()} has no keys on the {j.left} side, so nothing is linked.")
     return out
-
-
-def with_origin(j: Join, origin: str) -> Join:
-    """The same link marked as the user's (or detected)."""
-    return replace(j, origin=origin)
