@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from ..sql.dialect import DUCKDB
-from .base import QueryError
+from .base import QueryError, QueryTimeout
 
 
 class DuckDBEngine:
@@ -26,7 +26,15 @@ class DuckDBEngine:
     _instances: dict[str, DuckDBEngine] = {}
     _instances_lock = threading.Lock()
 
-    def __init__(self, workspace: Path, *, memory_limit: str | None = None, threads: int = 2):
+    def __init__(
+        self,
+        workspace: Path,
+        *,
+        memory_limit: str | None = None,
+        threads: int = 2,
+        timeout_s: float | None = None,
+    ):
+        self.timeout_s = timeout_s if timeout_s is not None else default_timeout_s()
         self.workspace = Path(workspace).resolve()
         self.workspace.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(":memory:")
@@ -60,17 +68,53 @@ class DuckDBEngine:
         return f"read_parquet({DUCKDB.quote_literal(str(Path(parquet_path).resolve()))})"
 
     def query(self, sql: str, params: Sequence[object] = ()) -> pa.Table:
-        """Run SQL and fetch the whole (aggregate) result as Arrow."""
+        """Run SQL and fetch the whole (aggregate) result as Arrow, within the time limit."""
+        cur = self._cursor()
+        # DuckDB has no statement timeout: a timer interrupts this thread's cursor, the only
+        # one running this query. The lock keeps a late timer from interrupting the next query.
+        lock = threading.Lock()
+        running = [True]
+
+        def interrupt() -> None:
+            with lock:
+                if running[0]:
+                    cur.interrupt()
+
+        timer = threading.Timer(self.timeout_s, interrupt) if self.timeout_s > 0 else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         try:
-            rel = self._cursor().sql(sql, params=list(params) or None)
+            rel = cur.sql(sql, params=list(params) or None)
             return rel.to_arrow_table()
+        except duckdb.InterruptException as e:
+            raise QueryTimeout(timeout_message(self.timeout_s)) from e
         except duckdb.Error as e:
             raise QueryError(_friendly(e)) from e
+        finally:
+            with lock:
+                running[0] = False
+            if timer is not None:
+                timer.cancel()
 
 
 def _default_memory() -> str:
     """A memory cap for queries: UXCX_DUCKDB_MEMORY or 4 GB."""
     return os.environ.get("UXCX_DUCKDB_MEMORY", "4GB")
+
+
+def default_timeout_s() -> float:
+    """The time limit of one query: UXCX_QUERY_TIMEOUT_S or 60 seconds (0 turns it off)."""
+    try:
+        return float(os.environ.get("UXCX_QUERY_TIMEOUT_S", "60"))
+    except ValueError:
+        return 60.0
+
+
+def timeout_message(timeout_s: float) -> str:
+    """The sentence for a query stopped at its time limit."""
+    text = f"{timeout_s:g} second" + ("" if f"{timeout_s:g}" == "1" else "s")
+    return f"This question took longer than {text}, so uxcx stopped it."
 
 
 def _friendly(e: duckdb.Error) -> str:
