@@ -153,7 +153,7 @@ def test_generated_csvs_load_exactly_or_get_one_sentence(example):
 
 
 @pytest.mark.fuzz
-@settings(max_examples=150, **COMMON)  # type: ignore[arg-type]
+@settings(max_examples=100, **COMMON)  # type: ignore[arg-type]
 @given(tables())
 def test_many_generated_csvs_load_exactly_or_get_one_sentence(example):
     check(example)
