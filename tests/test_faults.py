@@ -54,6 +54,21 @@ def test_quick_queries_do_not_trip_the_limit(tmp_path):
         assert engine.query("SELECT count(*) FROM range(1000)").num_rows == 1
 
 
+def test_the_app_shows_a_stopped_query_as_a_sentence(tmp_path, monkeypatch):
+    monkeypatch.setenv("UXCX_WORKSPACE", str(tmp_path))
+    ds = Workspace(tmp_path).create_dataset([("a.csv", CSV)])
+    slow = DuckDBEngine(tmp_path / "slow", timeout_s=0.3)
+    real = DuckDBEngine.query
+    # Every query of the page becomes the cross join, run (and interrupted) by a real engine.
+    monkeypatch.setattr(DuckDBEngine, "query", lambda self, sql, params=(): real(slow, SLOW))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["dataset"] = ds.id
+    at.run()  # through app.py's frame (switch_page would run the page file bare)
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("took longer than 0.3 seconds, so uxcx stopped it." in e for e in errors), errors
+
+
 # ---- a build killed half-way -------------------------------------------------------------
 def _children(pid: int) -> list[int]:
     out = []
