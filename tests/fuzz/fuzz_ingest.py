@@ -72,7 +72,10 @@ def main(argv: list[str]) -> None:
         args.append(str(corpus))
     if not any(a.startswith("-max_len=") for a in args):
         args.append(f"-max_len={MAX_LEN}")
-    # A corpus directory is where libFuzzer also keeps new inputs: use a copy for seeds.
+    if not any(a.startswith("-artifact_prefix=") for a in args):
+        # Crashes and slow inputs land with the other test artifacts, not in the work tree.
+        (ROOT / "test-artifacts").mkdir(exist_ok=True)
+        args.append(f"-artifact_prefix={ROOT / 'test-artifacts'}/fuzz-")
     atheris.Setup(args, lambda data: one_input(bytes(data)))
     atheris.Fuzz()
 
