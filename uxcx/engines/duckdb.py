@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -70,20 +72,9 @@ class DuckDBEngine:
     def query(self, sql: str, params: Sequence[object] = ()) -> pa.Table:
         """Run SQL and fetch the whole (aggregate) result as Arrow, within the time limit."""
         cur = self._cursor()
-        # DuckDB has no statement timeout: a timer interrupts this thread's cursor, the only
-        # one running this query. The lock keeps a late timer from interrupting the next query.
-        lock = threading.Lock()
-        running = [True]
-
-        def interrupt() -> None:
-            with lock:
-                if running[0]:
-                    cur.interrupt()
-
-        timer = threading.Timer(self.timeout_s, interrupt) if self.timeout_s > 0 else None
-        if timer is not None:
-            timer.daemon = True
-            timer.start()
+        # DuckDB has no statement timeout: the watchdog interrupts this thread's cursor, the
+        # only one running this query, unless the query ended (disarmed) first.
+        ticket = _WATCHDOG.arm(self.timeout_s, cur.interrupt) if self.timeout_s > 0 else None
         try:
             rel = cur.sql(sql, params=list(params) or None)
             return rel.to_arrow_table()
@@ -92,10 +83,56 @@ class DuckDBEngine:
         except duckdb.Error as e:
             raise QueryError(_friendly(e)) from e
         finally:
-            with lock:
-                running[0] = False
-            if timer is not None:
-                timer.cancel()
+            if ticket is not None:
+                _WATCHDOG.disarm(ticket)
+
+
+class _Watchdog:
+    """One thread that calls each armed callback at its deadline unless disarmed before.
+
+    A thread per query (threading.Timer) costs about half a millisecond to start; a page runs
+    dozens of queries. Callbacks run under the lock, so once `disarm` returns none can fire.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: dict[int, tuple[float, Callable[[], None]]] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, after_s: float, callback: Callable[[], None]) -> int:
+        """Call `callback` in `after_s` seconds; returns the ticket that disarms it."""
+        with self._cond:
+            self._next += 1
+            self._armed[self._next] = (time.monotonic() + after_s, callback)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="uxcx-query-timeout")
+                self._thread.daemon = True
+                self._thread.start()
+            self._cond.notify()
+            return self._next
+
+    def disarm(self, ticket: int) -> None:
+        """Forget an armed callback (it has not run, and now never will)."""
+        with self._cond:
+            self._armed.pop(ticket, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                self._cond.wait(self._fire_due())
+
+    def _fire_due(self) -> float | None:
+        # A method of its own, so no cursor stays referenced from the loop's frame while idle.
+        now = time.monotonic()
+        for ticket in [t for t, (deadline, _) in self._armed.items() if deadline <= now]:
+            with contextlib.suppress(Exception):
+                self._armed.pop(ticket)[1]()
+        soonest = min((d for d, _ in self._armed.values()), default=None)
+        return None if soonest is None else max(0.0, soonest - now)
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _default_memory() -> str:
