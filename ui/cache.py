@@ -34,7 +34,10 @@ N_BOOT = 200
 # ---- workspace and the gate --------------------------------------------------------------
 @st.cache_resource
 def _workspace(root: str) -> Workspace:
-    return Workspace(root)
+    ws = Workspace(root)
+    # Once per server process: a server killed mid-upload left a half-built dataset behind.
+    ws.remove_leftovers()
+    return ws
 
 
 def workspace() -> Workspace:

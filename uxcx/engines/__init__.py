@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .base import Engine, EngineUnavailable, QueryError
+from .base import Engine, EngineUnavailable, QueryError, QueryTimeout
 
 ENGINES = ("duckdb", "spark")
 
@@ -30,4 +30,12 @@ def engine_for(workspace: Path, name: str | None = None) -> Engine:
     return DuckDBEngine.for_workspace(workspace)
 
 
-__all__ = ["ENGINES", "Engine", "EngineUnavailable", "QueryError", "engine_for", "engine_name"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EngineUnavailable",
+    "QueryError",
+    "QueryTimeout",
+    "engine_for",
+    "engine_name",
+]

@@ -37,3 +37,7 @@ class QueryError(Exception):
 
 class EngineUnavailable(QueryError):
     """The configured engine cannot run here (not installed, not reachable, unknown name)."""
+
+
+class QueryTimeout(QueryError):
+    """A query ran past the engine's time limit and was interrupted."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from ..sql.dialect import DUCKDB
-from .base import QueryError
+from .base import QueryError, QueryTimeout
 
 
 class DuckDBEngine:
@@ -26,7 +28,15 @@ class DuckDBEngine:
     _instances: dict[str, DuckDBEngine] = {}
     _instances_lock = threading.Lock()
 
-    def __init__(self, workspace: Path, *, memory_limit: str | None = None, threads: int = 2):
+    def __init__(
+        self,
+        workspace: Path,
+        *,
+        memory_limit: str | None = None,
+        threads: int = 2,
+        timeout_s: float | None = None,
+    ):
+        self.timeout_s = timeout_s if timeout_s is not None else default_timeout_s()
         self.workspace = Path(workspace).resolve()
         self.workspace.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(":memory:")
@@ -60,17 +70,88 @@ class DuckDBEngine:
         return f"read_parquet({DUCKDB.quote_literal(str(Path(parquet_path).resolve()))})"
 
     def query(self, sql: str, params: Sequence[object] = ()) -> pa.Table:
-        """Run SQL and fetch the whole (aggregate) result as Arrow."""
+        """Run SQL and fetch the whole (aggregate) result as Arrow, within the time limit."""
+        cur = self._cursor()
+        # DuckDB has no statement timeout: the watchdog interrupts this thread's cursor, the
+        # only one running this query, unless the query ended (disarmed) first.
+        ticket = _WATCHDOG.arm(self.timeout_s, cur.interrupt) if self.timeout_s > 0 else None
         try:
-            rel = self._cursor().sql(sql, params=list(params) or None)
+            rel = cur.sql(sql, params=list(params) or None)
             return rel.to_arrow_table()
+        except duckdb.InterruptException as e:
+            raise QueryTimeout(timeout_message(self.timeout_s)) from e
         except duckdb.Error as e:
             raise QueryError(_friendly(e)) from e
+        finally:
+            if ticket is not None:
+                _WATCHDOG.disarm(ticket)
+
+
+class _Watchdog:
+    """One thread that calls each armed callback at its deadline unless disarmed before.
+
+    A thread per query (threading.Timer) costs about half a millisecond to start; a page runs
+    dozens of queries. Callbacks run under the lock, so once `disarm` returns none can fire.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._armed: dict[int, tuple[float, Callable[[], None]]] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, after_s: float, callback: Callable[[], None]) -> int:
+        """Call `callback` in `after_s` seconds; returns the ticket that disarms it."""
+        with self._cond:
+            self._next += 1
+            self._armed[self._next] = (time.monotonic() + after_s, callback)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="uxcx-query-timeout")
+                self._thread.daemon = True
+                self._thread.start()
+            self._cond.notify()
+            return self._next
+
+    def disarm(self, ticket: int) -> None:
+        """Forget an armed callback (it has not run, and now never will)."""
+        with self._cond:
+            self._armed.pop(ticket, None)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                self._cond.wait(self._fire_due())
+
+    def _fire_due(self) -> float | None:
+        # A method of its own, so no cursor stays referenced from the loop's frame while idle.
+        now = time.monotonic()
+        for ticket in [t for t, (deadline, _) in self._armed.items() if deadline <= now]:
+            with contextlib.suppress(Exception):
+                self._armed.pop(ticket)[1]()
+        soonest = min((d for d, _ in self._armed.values()), default=None)
+        return None if soonest is None else max(0.0, soonest - now)
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _default_memory() -> str:
     """A memory cap for queries: UXCX_DUCKDB_MEMORY or 4 GB."""
     return os.environ.get("UXCX_DUCKDB_MEMORY", "4GB")
+
+
+def default_timeout_s() -> float:
+    """The time limit of one query: UXCX_QUERY_TIMEOUT_S or 60 seconds (0 turns it off)."""
+    try:
+        return float(os.environ.get("UXCX_QUERY_TIMEOUT_S", "60"))
+    except ValueError:
+        return 60.0
+
+
+def timeout_message(timeout_s: float) -> str:
+    """The sentence for a query stopped at its time limit."""
+    text = f"{timeout_s:g} second" + ("" if f"{timeout_s:g}" == "1" else "s")
+    return f"This question took longer than {text}, so uxcx stopped it."
 
 
 def _friendly(e: duckdb.Error) -> str:

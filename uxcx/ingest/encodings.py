@@ -114,6 +114,12 @@ def choose_encoding(src: Path, sample: bytes, size: int) -> str:
             raise IngestError("The file is empty.")
         if looks_binary(text.encode("utf-8")):
             raise binary_error()
+        if not decodes(src, bom):
+            # Found by fuzzing: a BOM over bytes that are not whole UTF-16/32 characters.
+            raise IngestError(
+                f"This file starts like {bom.upper()} text but is damaged further on, "
+                "so uxcx could not read it."
+            )
         return bom
     if bom is None and (wide := _wide_unicode(src, sample, size)):
         return wide

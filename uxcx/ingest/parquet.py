@@ -60,9 +60,18 @@ def _dictionary_bytes(src: Path, meta: Any) -> int:
     if not names:
         return 0
     total = 0
-    pf = pq.ParquetFile(src, read_dictionary=names)
-    for g in range(meta.num_row_groups):
-        for column in pf.read_row_group(g, columns=names).columns:
+    try:
+        pf = pq.ParquetFile(src, read_dictionary=names)
+        groups = [pf.read_row_group(g, columns=names) for g in range(meta.num_row_groups)]
+    except MemoryError:
+        raise
+    except Exception:
+        # A footer that parses over pages that do not (found by fuzzing: corrupt zstd data).
+        raise IngestError(
+            "This Parquet file is damaged or incomplete, so uxcx could not read it."
+        ) from None
+    for group in groups:
+        for column in group.columns:
             for chunk in column.chunks:
                 if not hasattr(chunk, "dictionary"):
                     continue

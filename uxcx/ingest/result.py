@@ -50,6 +50,9 @@ class IngestResult:
         return cls(**kwargs)
 
 
+DISK_FULL = "The server's disk is full, so nothing was saved; try again later."
+
+
 def memory_message(memory_mb: int) -> str:
     """The sentence shown when reading a file hits the memory cap."""
     return (

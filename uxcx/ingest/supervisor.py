@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .result import IngestError, IngestResult, format_size, memory_message
+from .result import DISK_FULL, IngestError, IngestResult, format_size, memory_message
 
 # Records keep the logger name they had before ingest became a package.
 log = logging.getLogger("uxcx.ingest")
@@ -114,6 +114,20 @@ def max_output_mb(src: Path) -> int:
     return max(512, 3 * (src.stat().st_size >> 20))
 
 
+def ingest_memory_mb() -> int:
+    """The address-space cap of one worker: UXCX_INGEST_MEMORY_MB or 2048 MB."""
+    return int(os.environ.get("UXCX_INGEST_MEMORY_MB") or 2048)
+
+
+def _disk_full(folder: Path, stderr: str) -> bool:
+    if "No space left on device" in stderr:
+        return True
+    try:
+        return shutil.disk_usage(folder).free < 1 << 20
+    except OSError:
+        return False
+
+
 def _failure_sentence(returncode: int, stderr: str, memory_mb: int) -> str:
     if any(marker in stderr for marker in _MEMORY_MARKERS):
         return memory_message(memory_mb)
@@ -197,6 +211,9 @@ def ingest_file(
                 payload = json.loads(result_path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 payload = None
+        if payload is None and _disk_full(dest.parent, stderr):
+            # The worker could not even write its verdict: the disk filled up under it.
+            raise IngestError(DISK_FULL)
         if payload is None:
             raise IngestError(_failure_sentence(returncode, stderr, memory_mb))
         if not payload.get("ok"):

@@ -151,7 +151,9 @@ class Shares:
     def _read(self, key: str) -> Link | None:
         try:
             data = json.loads(self._path(key).read_text())
-            return Link(**data)
+            link = Link(**data)
+            _check(link, key)
+            return link
         except (OSError, ValueError, TypeError):
             # Missing or corrupted: this link is not valid; every other link keeps working.
             return None
@@ -261,6 +263,23 @@ class Shares:
             current.last_opened = _iso(now)
             self._write(current)
             link.last_opened = current.last_opened
+
+
+def _check(link: Link, key: str) -> None:
+    """Raise TypeError/ValueError unless a record read from disk has the shape uxcx writes."""
+    texts = (link.key, link.dataset_id, link.page, link.created, link.label)
+    optional = (link.expires, link.revoked, link.last_opened, link.password_hash)
+    if link.key != key or not all(isinstance(t, str) for t in texts):
+        raise TypeError("malformed link record")
+    if not all(t is None or isinstance(t, str) for t in optional):
+        raise TypeError("malformed link record")
+    if not isinstance(link.params, dict) or not isinstance(link.failed, list):
+        raise TypeError("malformed link record")
+    for t in (link.expires, link.revoked, link.last_opened, *link.failed):
+        # A date that does not parse (or has no zone) fails here, not when the link opens.
+        parsed = _parse(t)
+        if parsed is not None and parsed.tzinfo is None:
+            raise ValueError("malformed link record")
 
 
 def _hasher() -> Any:

@@ -9,6 +9,7 @@ leaves half a dataset; manifest updates are written to a temp file and renamed.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import json
@@ -16,6 +17,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -24,6 +26,8 @@ from typing import Any
 
 from ..engines import Engine, engine_for
 from ..ingest import IngestError, IngestResult, ingest_file
+from ..ingest.result import DISK_FULL
+from ..ingest.supervisor import ingest_memory_mb
 from ..roles import RoleMap, detect_roles, validate_mapping
 from ..sql import Join, TableInfo
 from .joins import detect_joins, key_stem, measure_join, remeasure
@@ -34,6 +38,7 @@ SAMPLE_ID = "sample"
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MANIFEST = "manifest.json"
+BUILDING = ".building"  # the build lock inside a half-built dataset directory
 
 Progress = Callable[[float, str], None]
 
@@ -159,6 +164,10 @@ class Workspace:
         tmp = self.root / f".tmp-{ds_id}-{secrets.token_hex(4)}"
         (tmp / "sources").mkdir(parents=True)
         (tmp / "tables").mkdir()
+        # Held while the dataset is built: a lock nobody holds marks a build whose process died,
+        # so the next start (any replica's) removes it at once and never one still being built.
+        building = open(tmp / BUILDING, "w")  # noqa: SIM115 - closed in the finally below
+        fcntl.flock(building, fcntl.LOCK_EX)
         report = progress or (lambda _f, _m: None)
         try:
             jobs = []
@@ -217,13 +226,20 @@ class Workspace:
             infos = [self._info(e, dest) for e, (_f, _s, dest) in zip(tables, jobs, strict=True)]
             ds.joins = detect_joins(self.profiler, infos)
             _write_json(tmp / MANIFEST, ds.to_manifest())
+            (tmp / BUILDING).unlink()
             if final.exists():
                 # Only the sample dataset is ever rebuilt in place.
                 shutil.rmtree(final)
             os.replace(tmp, final)
             report(1.0, "Done")
             return ds
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise
+            # Copying the upload or writing the manifest ran out of disk: nothing was kept.
+            raise IngestError(DISK_FULL) from None
         finally:
+            building.close()
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
 
@@ -240,7 +256,12 @@ class Workspace:
 
         def run(i: int, src: Path, dest: Path) -> IngestResult:
             try:
-                return ingest_file(src, dest, on_wait=lambda pos: queued.__setitem__(i, pos))
+                return ingest_file(
+                    src,
+                    dest,
+                    memory_mb=ingest_memory_mb(),
+                    on_wait=lambda pos: queued.__setitem__(i, pos),
+                )
             finally:
                 queued.pop(i, None)
 
@@ -331,7 +352,7 @@ class Workspace:
         d = self._dir(dataset_id)
         try:
             m = json.loads((d / MANIFEST).read_text())
-            return Dataset(
+            ds = Dataset(
                 id=m["id"],
                 name=m["name"],
                 created=m["created"],
@@ -342,7 +363,9 @@ class Workspace:
                 joins=None if m.get("joins") is None else [Join(**j) for j in m["joins"]],
                 joins_edited=bool(m.get("joins_edited", False)),
             )
-        except (OSError, ValueError, KeyError, TypeError):
+            _check(ds, dataset_id)
+            return ds
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             # Missing or corrupted manifest: this dataset is unavailable, the others work.
             raise DatasetNotFound(dataset_id) from None
 
@@ -379,15 +402,32 @@ class Workspace:
         shutil.rmtree(trash, ignore_errors=True)
 
     def remove_leftovers(self, older_than_s: float = 3600.0) -> int:
-        """Delete half-built datasets a crash left behind (only old ones: others may be building)."""
-        import time
+        """Delete what a killed process left behind: half-built datasets and half-deleted ones.
 
+        A half-built dataset whose build lock nobody holds goes at once (its process died);
+        one without a lock file only when older than `older_than_s`, since it may have just been
+        created. A half-deleted one was already gone for visitors, so it always goes.
+        """
         n = 0
+        now = time.time()
         for d in self.root.iterdir():
-            old = time.time() - d.stat().st_mtime > older_than_s
-            if d.name.startswith((".tmp-", ".trash-")) and d.is_dir() and old:
+            if not d.is_dir():
+                continue
+            if d.name.startswith(".trash-"):
+                stale = True
+            elif d.name.startswith(".tmp-"):
+                stale = _abandoned(d, now - older_than_s)
+            else:
+                continue
+            if stale:
                 shutil.rmtree(d, ignore_errors=True)
                 n += 1
+        links = self.root / "links"
+        if links.is_dir():
+            # A link record's temp file from a write cut short (the record itself is intact).
+            for f in links.glob(".*.tmp"):
+                if f.stat().st_mtime < now - older_than_s:
+                    f.unlink(missing_ok=True)
         return n
 
     def exists(self, dataset_id: str) -> bool:
@@ -518,7 +558,48 @@ def _json_safe(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _check(ds: Dataset, dataset_id: str) -> None:
+    """Raise TypeError/ValueError unless a manifest read from disk has the shape uxcx writes."""
+    texts = (ds.id, ds.name, ds.created, ds.fingerprint, ds.owner)
+    if ds.id != dataset_id or not all(isinstance(t, str) for t in texts) or not ds.tables:
+        raise ValueError("malformed manifest")
+    for t in ds.tables:
+        if not isinstance(t.name, str) or not isinstance(t.parquet, str):
+            raise TypeError("malformed manifest")
+        if not all(isinstance(x, dict) for x in (t.columns, t.roles, t.detected_roles)):
+            raise TypeError("malformed manifest")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in t.columns.items()):
+            raise TypeError("malformed manifest")
+        path = (ds.root / t.parquet).resolve()
+        # A table outside its dataset directory, or missing, makes the dataset unavailable.
+        if ds.root.resolve() not in path.parents or not path.is_file():
+            raise ValueError("malformed manifest")
+
+
+def _abandoned(tmp: Path, cutoff: float) -> bool:
+    """Whether a half-built dataset directory's builder is gone (its lock is free)."""
+    lock = tmp / BUILDING
+    try:
+        f = open(lock)  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        try:
+            return tmp.stat().st_mtime < cutoff
+        except FileNotFoundError:
+            return False
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, default=str))
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, indent=1, default=str))
+        os.replace(tmp, path)
+    except BaseException:
+        # A full disk cuts the write short: the old file stays as it was, the stub goes.
+        tmp.unlink(missing_ok=True)
+        raise

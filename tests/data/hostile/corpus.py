@@ -96,6 +96,36 @@ def _zip_as_csv() -> bytes:
     return buf.getvalue()
 
 
+def _corrupt_pages() -> bytes:
+    # Found by fuzzing: a footer that parses over a dictionary page whose zstd data does not.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good = _parquet(
+        lambda: pa.table({"plan": [f"plan {i % 5}" for i in range(200)]}),
+        use_dictionary=True,
+        compression="zstd",
+    )
+    footer = len(good) - int.from_bytes(good[-8:-4], "little") - 8
+    for pos in range(4, footer):
+        bad = bytearray(good)
+        bad[pos] ^= 0xFF
+        try:
+            pq.read_metadata(io.BytesIO(bytes(bad)))
+        except Exception:
+            continue
+        try:
+            pq.ParquetFile(io.BytesIO(bytes(bad)), read_dictionary=["plan"]).read_row_group(0)
+        except Exception:
+            return bytes(bad)
+    raise AssertionError("no byte corrupts the pages alone")  # pragma: no cover
+
+
+def _odd_utf16() -> bytes:
+    # Found by fuzzing: a UTF-16 byte-order mark over an odd number of bytes.
+    return _csv(["customer_id", "nps"], NPS_ROWS).decode().encode("utf-16") + b"\x00"
+
+
 NPS_ROWS = [[f"c{i}", i % 11] for i in range(40)]
 
 CASES: tuple[Case, ...] = (
@@ -132,6 +162,8 @@ CASES: tuple[Case, ...] = (
     Case("declared Parquet bomb", "declared.parquet", _declared_bomb, refused="expand"),
     Case("dictionary Parquet bomb", "dict.parquet", _dict_bomb, refused="expand"),
     Case("truncated Parquet", "cut.parquet", lambda: _small_parquet()[:-40], refused="damaged"),
+    Case("Parquet with corrupt pages", "pages.parquet", _corrupt_pages, refused="damaged"),
+    Case("UTF-16 cut mid-character", "odd16.csv", _odd_utf16, refused="damaged"),
     Case("a zip renamed to .csv", "archive.csv", _zip_as_csv, refused="zip archive"),
     Case("XLSX bomb", "bomb.xlsx", _xlsx_bomb, refused="expand"),
     Case("huge numbers, NaN and inf", "numbers.csv",
