@@ -44,11 +44,19 @@ def _same(a: list[MetricResult], b: list[MetricResult]) -> None:
         )  # fmt: skip
 
 
+_DATASETS = {}
+
+
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     ws = Workspace(tmp_path_factory.mktemp("batch"))
     ds = ws.sample_dataset()
+    _DATASETS[id(ws.engine)] = ds
     return ws.engine, ds.table_infos(ws.engine)
+
+
+def _sample_dataset(engine):
+    return _DATASETS[id(engine)]
 
 
 KWARGS = [
@@ -147,3 +155,31 @@ def test_one_query_per_table_and_sets_validated():
         compile_batch([get_metric("nps")], TABLES, sets=[("grp",)])
     with pytest.raises(ValueError, match="unknown time grain"):
         compile_batch([get_metric("nps")], TABLES, grain="fortnight")
+
+
+def test_tiles_in_few_scans_equal_one_request_at_a_time(sample):
+    from functools import partial
+
+    from uxcx.periods import periods
+    from uxcx.tiles import per_request, tile_data
+
+    engine, tables = sample
+    rec = RecordingEngine(engine)
+    ws_ds = _sample_dataset(engine)
+    ids = [m.id for m in METRICS]
+    per = periods(Filters(), (dt.date(2023, 7, 1), dt.date(2024, 12, 31)))
+    assert per.previous and per.compare_current
+    fast = tile_data(ws_ds, ids, per, lambda reqs: compute_many(rec, tables, reqs))
+    slow = tile_data(ws_ds, ids, per, per_request(partial(compute_each, engine, tables)))
+    assert fast.keys() == slow.keys()
+    for mid in ids:
+        a, b = fast[mid], slow[mid]
+        _same([x for x in (a.current, a.previous) if x], [x for x in (b.current, b.previous) if x])
+        _same(a.trend, b.trend)
+        assert (a.missing, a.by_signup) == (b.missing, b.by_signup)
+        assert (a.change is None) == (b.change is None)
+        if a.change and b.change:
+            assert a.change.diff == pytest.approx(b.change.diff, rel=1e-9, abs=1e-12)
+    assert any(fast[m].change for m in ids) and any(len(fast[m].trend) > 3 for m in ids)
+    # current + trend share a scan; previous and the recent window one each: 3 per table.
+    assert len(rec.queries) <= 3 * len(tables)
