@@ -8,8 +8,8 @@
 creation: ingest worker, column profiles, role detection; the metric queries: one batched scan
 per table, or 2 × 14 in older code; estimates; JSON), timing each phase and each SQL
 statement. ``ingest`` runs the worker's ``convert()`` in this process (no memory cap) and
-times each statement DuckDB executes. Both wrap functions by name and skip, with a note, any that a refactor has moved, so the tool keeps working while
-ingest and the engines change. Wall time and CPU time (this process and its finished children,
+times each statement DuckDB executes. Both wrap functions by name and skip, with a note, any
+that a refactor has moved, so the tool keeps working while ingest and the engines change. Wall time and CPU time (this process and its finished children,
 so the ingest worker counts) are shown side by side.
 
 ``page`` runs an app page through Streamlit's AppTest ``--runs`` times (each a new session; the
