@@ -183,3 +183,16 @@ def test_tiles_in_few_scans_equal_one_request_at_a_time(sample):
     assert any(fast[m].change for m in ids) and any(len(fast[m].trend) > 3 for m in ids)
     # current + trend share a scan; previous and the recent window one each: 3 per table.
     assert len(rec.queries) <= 3 * len(tables)
+
+
+def test_cli_shape_by_and_grain_beside_the_trend_overall(sample):
+    """`uxcx metrics --by plan --grain month`: GROUPING SETS ((grp, period), (period))."""
+    engine, tables = sample
+    rec = RecordingEngine(engine)
+    asked = [Request(None, "plan", "month"), Request(None, None, "month")]
+    answers = compute_many(rec, tables, asked)
+    for r, (results, missing) in zip(asked, answers, strict=True):
+        ref, ref_missing = compute_each(engine, tables, by=r.by, grain=r.grain)
+        _same(results, ref)
+        assert missing == ref_missing and len(results) > 50
+    assert all("GROUPING SETS ((grp, period), (period))" in sql for sql, _ in rec.queries)
