@@ -5,12 +5,12 @@
     python -m benchmarks.breakdown page overview --workspace DIR [--runs 2] [--last-filter plan=Pro]
 
 ``metrics`` runs what ``uxcx metrics FILE --by plan --format json`` runs (imports, dataset
-creation: ingest worker, column profiles, role detection; 2 × 14 metric queries; estimates;
-JSON), timing each phase and each SQL statement. ``ingest`` runs the worker's ``convert()`` in
-this process (no memory cap) and times each statement DuckDB executes. Both wrap functions by
-name and skip, with a note, any that a refactor has moved, so the tool keeps working while
-ingest and the engines change. Wall time and CPU time (this process and its finished children,
-so the ingest worker counts) are shown side by side.
+creation: ingest worker, column profiles, role detection; the metric queries: one batched scan per
+table, or 2 × 14 in older code; estimates; JSON), timing each phase and each SQL statement.
+``ingest`` runs the worker's ``convert()`` in this process (no memory cap) and times each statement
+DuckDB executes. Both wrap functions by name and skip, with a note, any that a refactor has moved,
+so the tool keeps working while ingest and the engines change. Wall time and CPU time (this process
+and its finished children, so the ingest worker counts) are shown side by side.
 
 ``page`` runs an app page through Streamlit's AppTest ``--runs`` times (each a new session; the
 caches are the process's, so run 1 is cold and later runs are cached) and samples the script
@@ -181,7 +181,8 @@ def profile_metrics(path: Path, by: str | None) -> str:
         ("uxcx.store.workspace", "profile_columns", "profile columns (role detection input)"),
         ("uxcx.store.workspace", "detect_roles", "detect roles"),
         ("uxcx.store.workspace", "customer_unique", "customer_unique scan"),
-        ("uxcx.compute", "run_query", "metric queries (28 = 14 × overall/by)"),
+        ("uxcx.compute", "run_query", "metric queries, one per metric (compute_each)"),
+        ("uxcx.compute", "compute_many", "metric queries, batched (compute_many)"),
         ("uxcx.compute", "result_from_row", "  estimates (scipy import on first call)"),
     ]:
         clock.wrap(module, name, label)

@@ -137,3 +137,38 @@ def test_by_keeps_the_overall_row_beside_the_groups(capsys, sample_json):
         # The whole data first (group null, the same figure as without --by), then its groups.
         assert mine[0]["group"] is None and mine[0]["value"] == whole["value"], mid
         assert {r["group"] for r in mine[1:]} == {"Basic", "Pro", "Enterprise"}, mid
+
+
+def test_twelve_maps_validate_once_and_scan_no_ids(tmp_path, capsys, monkeypatch):
+    """--map overrides are one change set: one validation, no customer-id recount per role."""
+    import uxcx.roles
+    import uxcx.store.profile
+    import uxcx.store.workspace as W
+    from benchmarks.generator import write
+
+    f = tmp_path / "b.csv"
+    write(500, f, seed=3)
+    maps = ["customer_id=customer_id", "date=date", "segment=plan", "sus_score=sus_score",
+            "task_success=task_success", "time_on_task=time_on_task", "error_count=error_count",
+            "nps_score=nps_score", "csat_score=csat_score", "ces_score=ces_score",
+            "churned=churned", "clv=clv"]  # fmt: skip
+    calls = {"validate": 0, "unique": 0}
+    validate, unique = uxcx.roles.validate_mapping, uxcx.store.profile.customer_unique
+
+    def counting_validate(*a, **k):
+        calls["validate"] += 1
+        return validate(*a, **k)
+
+    def counting_unique(*a, **k):
+        calls["unique"] += 1
+        return unique(*a, **k)
+
+    monkeypatch.setattr(W, "validate_mapping", counting_validate)
+    monkeypatch.setattr(W, "customer_unique", counting_unique)
+    args = [a for m in maps for a in ("--map", m)]
+    out = run_json(capsys, str(f), *args, "--by", "plan")
+    assert calls["validate"] == 1  # one table, one change set
+    # The ids repeat (several rows per customer): the ingest's profile says so, no exact count.
+    assert calls["unique"] == 0
+    assert out["datasets"][0]["roles"]["segment"] == ["plan"]
+    assert {m["metric"] for m in out["metrics"]} >= {"nps", "csat", "sus", "clv"}

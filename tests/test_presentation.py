@@ -15,7 +15,7 @@ from uxcx.results import against_benchmark, group_order, missing_for, unapplied_
 from uxcx.sql import Filters, Missing
 from uxcx.store import Dataset, TableEntry
 from uxcx.tables import NO_ROLE, friendly_type, role_rows, roles_from_rows
-from uxcx.tiles import tile_data
+from uxcx.tiles import per_request, tile_data
 
 
 def result(metric: str = "nps", n: int = 50, **kw) -> MetricResult:
@@ -52,8 +52,8 @@ def test_tile_data_compares_the_recent_window_with_the_one_before():
         return [result()], [Missing("csat", ("csat_score",), "needs X")]
 
     per = periods(Filters(), (dt.date(2024, 1, 1), dt.date(2025, 12, 31)))
-    tiles = tile_data(dataset(), ["nps", "csat"], per, query)
-    assert [a[1] for a in asked] == [None, None, None, "month"]
+    tiles = tile_data(dataset(), ["nps", "csat"], per, per_request(query))
+    assert [a[1] for a in asked] == [None, "month", None, None]
     assert tiles["csat"].missing and tiles["csat"].current is None
     nps = tiles["nps"]
     assert nps.change is not None and nps.change.diff == 0

@@ -297,3 +297,21 @@ def test_cli_engine_spark_prints_the_same_metrics(engines, capsys, monkeypatch):
     spark = _cli_json(capsys, "--engine", "spark")
     assert (duck.pop("engine"), spark.pop("engine")) == ("duckdb", "spark")
     assert spark == duck
+
+
+@pytest.mark.spark
+def test_grouping_sets_batch_equals_duckdb(engines):
+    """compute_many: by plan beside overall, and a monthly trend beside its total, in one scan."""
+    from uxcx.compute import Request, compute_many
+
+    duck, spark, datasets = engines
+    ds = datasets["sample"]
+    f = Filters(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    asked = [Request(None, "plan"), Request(None), Request(None, None, "month", f),
+             Request(None, None, None, f)]  # fmt: skip
+    dd = compute_many(duck, ds.table_infos(duck), asked)
+    ss = compute_many(spark, ds.table_infos(spark), asked)
+    for (rd, md), (rs, ms) in zip(dd, ss, strict=True):
+        assert [m.metric_id for m in md] == [m.metric_id for m in ms]
+        n, worst = compare_results(rd, rs)
+        assert n >= 1 and worst <= 1e-9

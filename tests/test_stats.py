@@ -672,3 +672,67 @@ def test_bootstrap_interval_percentiles():
     assert S.bootstrap_interval(v) == pytest.approx((25.0, 975.0))
     assert S.bootstrap_interval(np.r_[v, np.nan]) == pytest.approx((25.0, 975.0))
     assert all(math.isnan(b) for b in S.bootstrap_interval(np.array([1.0])))
+
+
+# ---- the stdlib normal and t distribution (uxcx.stats.dist) --------------------------------
+_DFS = [1, 2, 3, 4, 5, 7, 9.5, 19, 29, 49.25, 99, 199, 999, 1000.5, 5e3, 1e5, 1e6, 1e8, 1e10]
+_PS = [0.55, 0.75, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 0.9999, 0.025, 0.3, 0.001]
+
+
+@pytest.mark.parametrize("df", _DFS)
+def test_t_ppf_matches_scipy(df):
+    from uxcx.stats import dist
+
+    for p in _PS:
+        ref = sst.t.ppf(p, df)
+        assert dist.t_ppf(p, df) == pytest.approx(ref, rel=1e-12, abs=0), (p, df)
+
+
+@pytest.mark.parametrize("df", [d for d in _DFS if d < 1e5])
+def test_t_sf_matches_scipy(df):
+    from uxcx.stats import dist
+
+    for t in [0.001, 0.5, 1.0, 1.96, 3.0, 10.0, 40.0, -1.0, -3.0]:
+        assert dist.t_sf(t, df) == pytest.approx(sst.t.sf(t, df), rel=1e-12, abs=0), (t, df)
+
+
+def test_normal_quantiles_and_tails_match_scipy():
+    from uxcx.stats import dist
+
+    for p in [1e-10, 0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 0.999999]:
+        assert dist.norm_ppf(p) == pytest.approx(sst.norm.ppf(p), rel=1e-14, abs=1e-15)
+    for x in [-30.0, -5.0, -1.0, 0.0, 0.7, 1.96, 5.0, 30.0]:
+        assert dist.norm_sf(x) == pytest.approx(sst.norm.sf(x), rel=1e-12)
+        assert dist.norm_cdf(x) == pytest.approx(sst.norm.cdf(x), rel=1e-12)
+    assert S.z_crit(0.95) == pytest.approx(1.959963984540054, rel=1e-15)
+
+
+def test_t_ppf_edges():
+    from uxcx.stats import dist
+
+    assert dist.t_ppf(0.5, 7) == 0.0
+    assert math.isnan(dist.t_ppf(0.0, 7)) and math.isnan(dist.t_ppf(0.5, 0))
+    assert dist.t_ppf(0.975, math.inf) == pytest.approx(1.959963984540054)
+    assert dist.t_sf(math.inf, 3) == 0.0 and dist.t_sf(-math.inf, 3) == 1.0
+
+
+def test_intervals_need_no_scipy():
+    """The metric intervals run on the stdlib alone: the CLI starts without importing scipy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from uxcx import stats; stats.t_interval(5.0, 2.0, 30); "
+        "stats.adjusted_wald(3, 10); stats.sus_grade(70.0); stats.sus_percentile(70.0); "
+        "print(sorted(m for m in ('scipy', 'pandas', 'statsmodels') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_lazy_reexports_resolve_every_name():
+    assert set(S.__all__) <= set(dir(S))
+    for name in S.__all__:
+        assert getattr(S, name) is not None
+    with pytest.raises(AttributeError):
+        _ = S.no_such_name

@@ -21,7 +21,7 @@ from uxcx.periods import DEFAULT_WINDOW, Periods, periods
 from uxcx.results import metric_frame
 from uxcx.sql import Filters
 from uxcx.store import Dataset
-from uxcx.tiles import TileData, tile_data
+from uxcx.tiles import TileData, per_request, tile_data
 
 from . import cache
 from .common import md, page_link
@@ -111,7 +111,7 @@ def render_tiles(
 ) -> Periods:
     """A grid of tiles (per_row across); returns the periods used, for a caption."""
     per = periods(filters, cache.date_bounds(ds))
-    data = tile_data(ds, metric_ids, per, partial(cache.metrics, ds))
+    data = tile_data(ds, metric_ids, per, per_request(partial(cache.metrics, ds)))
     for i in range(0, len(metric_ids), per_row):
         cols = st.columns(per_row, gap="small")
         for col, mid in zip(cols, metric_ids[i : i + per_row], strict=False):

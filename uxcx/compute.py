@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .engines import Engine
 from .kinds import kind_of
 from .metrics import METRICS, Family, Metric, get_metric
-from .sql import CompiledQuery, Filters, Missing, TableInfo, compile_metric
+from .sql import CompiledQuery, Filters, Missing, TableInfo, compile_batch, compile_metric
 
 if TYPE_CHECKING:
     from .stats import Estimate
@@ -136,7 +136,24 @@ def compute(
     grain: str | None = None,
     filters: Filters | None = None,
 ) -> tuple[list[MetricResult], list[Missing]]:
-    """Compute metrics (all by default); return results and the metrics that cannot be computed."""
+    """Compute metrics (all by default); return results and the metrics that cannot be computed.
+
+    One scan per table the metrics read (`compile_batch`), not one per metric.
+    """
+    ids = tuple(metric_ids) if metric_ids is not None else None
+    return compute_many(engine, tables, [Request(ids, by, grain, filters)])[0]
+
+
+def compute_each(
+    engine: Engine,
+    tables: Sequence[TableInfo],
+    metric_ids: Iterable[str] | None = None,
+    *,
+    by: str | None = None,
+    grain: str | None = None,
+    filters: Filters | None = None,
+) -> tuple[list[MetricResult], list[Missing]]:
+    """compute() with one query per metric (`compile_metric`): the reference the batch equals."""
     results: list[MetricResult] = []
     missing: list[Missing] = []
     metrics = [get_metric(m) for m in metric_ids] if metric_ids is not None else list(METRICS)
@@ -149,6 +166,92 @@ def compute(
             continue
         results.extend(run_query(engine, q))
     return results, missing
+
+
+@dataclass(frozen=True)
+class Request:
+    """One compute() call: which metrics (None: all), by a column and/or a time grain, filtered."""
+
+    metric_ids: tuple[str, ...] | None = None
+    by: str | None = None
+    grain: str | None = None
+    filters: Filters | None = None
+
+
+Answer = tuple[list[MetricResult], list[Missing]]
+
+
+def compute_many(
+    engine: Engine, tables: Sequence[TableInfo], requests: Sequence[Request]
+) -> list[Answer]:
+    """Many compute() calls in as few scans as possible; one (results, missing) per request.
+
+    `compute_many(engine, tables, [Request(ids, by, grain, filters), …])[i]` equals
+    `compute(engine, tables, ids, by=by, grain=grain, filters=filters)` for request i.
+    Requests with equal filters whose breakdowns agree (the same `by` column or none, the same
+    `grain` or none) share one query per table: every metric's sufficient statistics, with
+    `GROUP BY GROUPING SETS` over each request's grouping, e.g. a metric by plan and overall, or
+    a tile's current value beside its monthly trend. Requests with other filters get their own
+    scan. Values equal the per-metric queries' (`compute_each`) to float rounding.
+    """
+    answers: list[Answer] = [([], []) for _ in requests]
+    for members, by, grain in _share_scans(requests):
+        ids = [m for i in members for m in _metric_ids(requests[i])]
+        metrics = [get_metric(m) for m in dict.fromkeys(ids)]
+        sets = [_keys(requests[i]) for i in members]
+        batch = compile_batch(
+            metrics,
+            tables,
+            by=by,
+            grain=grain,
+            filters=requests[members[0]].filters,
+            sets=sets,
+            dialect=engine.dialect,
+        )
+        found: dict[tuple[int, str], list[MetricResult]] = {}
+        for bq in batch.queries:
+            meta = CompiledQuery("", bq.sql, bq.params, bq.table, (), by, grain,
+                                 bq.unapplied_filters)  # fmt: skip
+            rows = engine.query(bq.sql, bq.params).to_pylist()
+            for (pos, mid), stats in bq.split(rows).items():
+                metric = get_metric(mid)
+                found[(pos, mid)] = [result_from_row(metric, r, meta) for r in stats]
+        for pos, i in enumerate(members):
+            results, missing = answers[i]
+            gone = {m.metric_id: m for m in batch.missing[pos]}
+            for mid in _metric_ids(requests[i]):
+                if mid in gone:
+                    missing.append(gone[mid])
+                else:
+                    results.extend(found.get((pos, mid), []))
+    return answers
+
+
+def _metric_ids(r: Request) -> list[str]:
+    return list(r.metric_ids) if r.metric_ids is not None else [m.id for m in METRICS]
+
+
+def _keys(r: Request) -> tuple[str, ...]:
+    return tuple(k for k, on in (("grp", r.by), ("period", r.grain)) if on)
+
+
+def _share_scans(requests: Sequence[Request]) -> list[tuple[list[int], str | None, str | None]]:
+    """Requests grouped into scans: equal filters, at most one `by` and one `grain` per scan."""
+    scans: list[tuple[list[int], str | None, str | None, object]] = []
+    for i, r in enumerate(requests):
+        fkey = r.filters.key() if r.filters is not None and not r.filters.is_empty() else None
+        for k, (members, by, grain, key) in enumerate(scans):
+            if (
+                key != fkey
+                or (r.by and by and r.by != by)
+                or (r.grain and grain and r.grain != grain)
+            ):
+                continue
+            scans[k] = ([*members, i], by or r.by, grain or r.grain, key)
+            break
+        else:
+            scans.append(([i], r.by, r.grain, fkey))
+    return [(members, by, grain) for members, by, grain, _ in scans]
 
 
 @dataclass

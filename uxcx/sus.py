@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Literal
-
-import numpy as np
-from scipy import stats as _st
 
 NAN = float("nan")
 
@@ -53,7 +51,9 @@ def sus_percentile(score: float, method: Literal["normal", "curve"] = "normal") 
     if not math.isfinite(score):
         return NAN
     if method == "normal":
-        return float(100.0 * _st.norm.cdf((score - SUS_MEAN) / SUS_SD))
+        return 100.0 * NormalDist(SUS_MEAN, SUS_SD).cdf(score)
     if method == "curve":
+        import numpy as np  # only for this method: numpy is not needed to grade a score
+
         return float(np.interp(score, _SUS_CURVE_SCORE, _SUS_CURVE_PCT))
     raise ValueError(f"unknown method {method!r}")

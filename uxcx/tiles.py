@@ -5,15 +5,46 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .compute import Change, MetricResult, compare
+from .compute import Answer, Change, MetricResult, Request, compare
 from .metrics import METRIC_BY_ID
 from .periods import Periods
 from .sql import Missing
 from .store import Dataset
 
-# How the tiles ask for results: (metric ids, grain=…, filters=…) → (results, missing). The app
-# passes its cached query; the library never decides how results are cached.
+# How the tiles ask for results: requests → one (results, missing) per request, as
+# `uxcx.compute.compute_many(engine, tables, requests)` answers them (one scan per table for
+# requests with the same filters). The app passes its cached version; the library never decides
+# how results are cached.
+ManyQuery = Callable[[Sequence[Request]], list[Answer]]
+# The older shape, one compute() call: (metric ids, grain=…, filters=…) → (results, missing).
 Query = Callable[..., tuple[list[MetricResult], list[Missing]]]
+
+
+def per_request(query: Query) -> ManyQuery:
+    """A ManyQuery that asks a one-request query (e.g. a cached compute()) once per request."""
+
+    def many(requests: Sequence[Request]) -> list[Answer]:
+        return [
+            query(None if r.metric_ids is None else list(r.metric_ids), grain=r.grain,
+                  filters=r.filters)
+            for r in requests
+        ]  # fmt: skip
+
+    return many
+
+
+def tile_requests(metric_ids: Sequence[str], per: Periods) -> list[Request]:
+    """What the tiles need: now, the previous period, the recent window, the monthly trend.
+
+    The current value and the trend share filters, so compute_many reads them in one scan.
+    """
+    ids = tuple(metric_ids)
+    asked = [Request(ids, filters=per.current), Request(ids, grain="month", filters=per.current)]
+    if per.previous:
+        asked.append(Request(ids, filters=per.previous))
+    if per.compare_current:
+        asked.append(Request(ids, filters=per.compare_current))
+    return asked
 
 
 @dataclass
@@ -30,17 +61,18 @@ class TileData:
 
 
 def tile_data(
-    ds: Dataset, metric_ids: Sequence[str], per: Periods, query: Query
+    ds: Dataset, metric_ids: Sequence[str], per: Periods, query: ManyQuery
 ) -> dict[str, TileData]:
-    """Current, previous and monthly results for many metrics in a few (cacheable) queries."""
-    cur, missing = query(metric_ids, filters=per.current)
-    prev = query(metric_ids, filters=per.previous)[0] if per.previous else []
-    recent = (
-        {r.metric: r for r in query(metric_ids, filters=per.compare_current)[0]}
-        if per.compare_current
-        else {}
-    )
-    trend, _ = query(metric_ids, grain="month", filters=per.current)
+    """Current, previous and monthly results for many metrics in one batch of requests.
+
+    `query` answers `tile_requests(metric_ids, per)`: pass a (cached) compute_many, or wrap a
+    one-request query with `per_request`.
+    """
+    answers = iter(query(tile_requests(metric_ids, per)))
+    cur, missing = next(answers)
+    trend, _ = next(answers)
+    prev = next(answers)[0] if per.previous else []
+    recent = {r.metric: r for r in next(answers)[0]} if per.compare_current else {}
     out: dict[str, TileData] = {m: TileData(m) for m in metric_ids}
     for m in missing:
         out[m.metric_id].missing = m

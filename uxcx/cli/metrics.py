@@ -43,7 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """uxcx metrics: every computable metric with n and 95% CI."""
     # Imported here: the statistics (scipy, pandas) are most of the start-up time.
-    from ..compute import compute
+    from ..compute import Request, compute_many
 
     with load(args.files, args.map, args.engine) as (ws, ds):
         if args.joins:
@@ -52,15 +52,19 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         tables = ds.table_infos(ws.engine)
         if args.by and not any(args.by in t.columns for t in tables):
             raise UsageError(f"--by {args.by}: no file has a column named '{args.by}'.")
-        ids = args.metric or None
-        for m in ids or []:
+        ids = tuple(args.metric) if args.metric else None
+        for m in ids or ():
             if m not in METRIC_BY_ID:
                 raise UsageError(f"'{m}' is not a metric; metrics are: {', '.join(METRIC_BY_ID)}.")
-        results, missing = compute(ws.engine, tables, ids, by=args.by, grain=args.grain)
+        asked = [Request(ids, args.by, args.grain)]
         if args.by:
             # The whole data (group null) beside its groups: a comparison needs the overall figure.
-            overall, _ = compute(ws.engine, tables, ids, grain=args.grain)
-            results = with_overall(overall, results)
+            # Both come from one scan per table (GROUPING SETS).
+            asked.append(Request(ids, None, args.grain))
+        answers = compute_many(ws.engine, tables, asked)
+        results, missing = answers[0]
+        if args.by:
+            results = with_overall(answers[1][0], results)
         if args.format == "json":
             out = {
                 "engine": ws.engine.name,

@@ -1,5 +1,6 @@
 """SQL generation: planner, compiler, filters and the dialect seam (no engine is imported here)."""
 
+from .batch import Batch, BatchQuery, compile_batch
 from .compile import GRAINS, CompiledQuery, RowQuery, aggregate, compile_metric, row_query
 from .dialect import DUCKDB, SPARK, Dialect, SparkDialect
 from .filters import Filters, filter_clauses
@@ -24,6 +25,8 @@ __all__ = [
     "DUCKDB",
     "SPARK",
     "GRAINS",
+    "Batch",
+    "BatchQuery",
     "CompiledQuery",
     "Dialect",
     "Filters",
@@ -35,6 +38,7 @@ __all__ = [
     "SparkDialect",
     "TableInfo",
     "aggregate",
+    "compile_batch",
     "compile_metric",
     "customer_view",
     "dataset_joins",

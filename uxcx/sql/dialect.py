@@ -83,6 +83,12 @@ class Dialect:
         """Rows where a condition holds."""
         return f"count(*) FILTER (WHERE {condition})"
 
+    def count_if(self, condition: str) -> str:
+        """Rows where a condition holds, as count_if: count_where's number (but NULL, not 0, when
+        no row matched), cheaper when a query has dozens of them (DuckDB: ~20% of a 14-metric
+        scan), as a BIGINT."""
+        return f"CAST(count_if({condition}) AS BIGINT)"  # DuckDB's count_if is a HUGEINT
+
     def examples(self, expr: str, condition: str, k: int) -> str:
         """Up to k distinct values (as text) of the rows where a condition holds."""
         return f"list_slice(list(DISTINCT {self.as_text(expr)}) FILTER (WHERE {condition}), 1, {k})"
@@ -185,6 +191,10 @@ class SparkDialect(Dialect):
         if isinstance(q, str) and q.strip().startswith("["):
             q = f"array({q.strip()[1:-1]})"
         return f"percentile({expr}, {q})"
+
+    def count_if(self, condition: str) -> str:
+        """Spark's count_if is already a BIGINT."""
+        return f"count_if({condition})"
 
     def is_finite(self, expr: str) -> str:
         """Spark has isnan but no isfinite."""

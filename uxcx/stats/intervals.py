@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats as _st
+from .dist import norm_ppf, norm_sf, t_ppf
 
 NAN = float("nan")
 
@@ -32,13 +32,13 @@ def z_crit(conf: float = 0.95) -> float:
     """Two-sided standard-normal critical value for confidence level conf (1.96 for 0.95)."""
     if not 0.0 < conf < 1.0:
         raise ValueError(f"conf must be in (0, 1), got {conf!r}")
-    return float(_st.norm.ppf(1.0 - (1.0 - conf) / 2.0))
+    return norm_ppf(1.0 - (1.0 - conf) / 2.0)
 
 
 def _t_crit(conf: float, df: float) -> float:
     """Two-sided Student-t critical value."""
     z_crit(conf)  # validates conf
-    return float(_st.t.ppf(1.0 - (1.0 - conf) / 2.0, df))
+    return t_ppf(1.0 - (1.0 - conf) / 2.0, float(df))
 
 
 def _clip(v: float, lo: float, hi: float) -> float:
@@ -59,7 +59,7 @@ def _check_count(name: str, x: float, n: float) -> None:
 
 def _p_two_sided_z(z: float) -> float:
     """Two-sided p for a standard-normal statistic; NaN stays NaN."""
-    return NAN if math.isnan(z) else float(2.0 * _st.norm.sf(abs(z)))
+    return NAN if math.isnan(z) else 2.0 * norm_sf(abs(z))
 
 
 def _nan_estimate(n: int, method: str, value: float = NAN) -> Estimate:

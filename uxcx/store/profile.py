@@ -8,6 +8,11 @@ from ..engines import Engine
 from ..roles import ColumnProfile, RoleMap, is_numeric_type
 from ..sql import quote_ident
 
+_INTEGER_TYPES = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
+    "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT",
+}  # fmt: skip
+
 
 def profile_columns(engine: Engine, source: str, columns: dict[str, str]) -> list[ColumnProfile]:
     """Counts, ranges and top values per column, in one DuckDB pass (plus one for text values)."""
@@ -21,7 +26,13 @@ def profile_columns(engine: Engine, source: str, columns: dict[str, str]) -> lis
         if is_numeric_type(typ):
             parts.append(f"min({q})::DOUBLE AS mn{i}")
             parts.append(f"max({q})::DOUBLE AS mx{i}")
-            parts.append(f"coalesce(bool_and({q} = floor({q})), false) AS ai{i}")
+            # An integer column is whole wherever it has a value: no need to test every row.
+            whole = (
+                f"count({q}) > 0"
+                if typ.upper() in _INTEGER_TYPES
+                else f"bool_and({q} = floor({q}))"
+            )
+            parts.append(f"coalesce({whole}, false) AS ai{i}")
         elif typ.upper() == "VARCHAR":
             parts.append(f"avg(length({q}))::DOUBLE AS al{i}")
             parts.append(f"approx_top_k({q}, 12) AS tv{i}")

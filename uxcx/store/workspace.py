@@ -63,6 +63,10 @@ class TableEntry:
     ingest: dict[str, Any] = field(default_factory=dict)
     # column → one row per value, counted once and kept: role changes never rescan for it.
     unique: dict[str, bool] = field(default_factory=dict)
+    # column → [non-null values, approximate distinct values], from the profile role detection
+    # ran at ingest: a column with clearly fewer distinct values than rows is not an id column
+    # of a customer table, so choosing it needs no scan.
+    distinct: dict[str, list[int]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # column → exported question text
     # column → {code: label} a survey tool exported (SPSS value labels), for role detection.
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -208,6 +212,7 @@ class Workspace:
                 for prof in profiles:
                     prof.label = entry.labels.get(prof.name, "")
                     prof.value_labels = entry.value_labels.get(prof.name, {})
+                entry.distinct = {p.name: [p.non_null, p.distinct] for p in profiles}
                 entry.detected_roles = detect_roles(profiles)
                 entry.roles = dict(entry.detected_roles)
                 entry.customer_unique = self._customer_unique(entry, dest)
@@ -528,8 +533,17 @@ class Workspace:
         if not isinstance(cid, str):
             return False
         if cid not in entry.unique:
-            entry.unique[cid] = customer_unique(self.profiler, parquet, entry.roles)
+            counts = entry.distinct.get(cid)
+            if counts is not None and counts[1] < _SURELY_REPEATED * counts[0]:
+                entry.unique[cid] = False  # the profile already shows repeated ids
+            else:
+                entry.unique[cid] = customer_unique(self.profiler, parquet, entry.roles)
         return entry.unique[cid]
+
+
+# approx_count_distinct (HyperLogLog) is within a few percent: below 80% of the non-null count
+# some value surely repeats; at or above it only the exact count can tell.
+_SURELY_REPEATED = 0.8
 
 
 # ---- helpers -----------------------------------------------------------------------------
