@@ -122,7 +122,8 @@ def test_groups_where_a_metric_has_no_rows_are_left_out(tmp_path):
     groups = [r.group for r in got if r.metric == "time_on_task"]
     assert groups == [None]  # overall only (kw={} last): the check ran on a real result
     by_plan, _ = compute(engine, [tasks], ["time_on_task"], by="plan")
-    assert [r.group for r in by_plan] == ["A", None]  # B has no successful attempt
+    # B has no successful attempt; the row without a plan is the "(no value)" group.
+    assert [r.group for r in by_plan] == ["A", "(no value)"]
 
 
 def test_batch_sql_snapshot(snapshot):

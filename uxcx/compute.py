@@ -210,10 +210,15 @@ def compute_many(
         )
         found: dict[tuple[int, str], list[MetricResult]] = {}
         for bq in batch.queries:
-            meta = CompiledQuery("", bq.sql, bq.params, bq.table, (), by, grain,
-                                 bq.unapplied_filters)  # fmt: skip
             rows = engine.query(bq.sql, bq.params).to_pylist()
             for (pos, mid), stats in bq.split(rows).items():
+                # Each grouping set says its own breakdown: the overall row of a set without
+                # "grp" has group None (the whole data), not "(no value)".
+                keys = sets[pos]
+                meta = CompiledQuery("", bq.sql, bq.params, bq.table, (),
+                                     by if "grp" in keys else None,
+                                     grain if "period" in keys else None,
+                                     bq.unapplied_filters)  # fmt: skip
                 metric = get_metric(mid)
                 found[(pos, mid)] = [result_from_row(metric, r, meta) for r in stats]
         for pos, i in enumerate(members):

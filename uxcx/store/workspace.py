@@ -30,6 +30,8 @@ from ..ingest.result import DISK_FULL
 from ..ingest.supervisor import ingest_memory_mb
 from ..roles import RoleMap, detect_roles, validate_mapping
 from ..sql import Join, TableInfo
+from . import files as disk
+from .files import BUILDING, abandoned, json_safe, safe_filename, write_json
 from .joins import detect_joins, key_stem, measure_join, remeasure
 from .profile import customer_unique, profile_columns
 from .shares import new_token
@@ -38,7 +40,6 @@ SAMPLE_ID = "sample"
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MANIFEST = "manifest.json"
-BUILDING = ".building"  # the build lock inside a half-built dataset directory
 
 Progress = Callable[[float, str], None]
 
@@ -177,7 +178,7 @@ class Workspace:
             jobs = []
             used: set[str] = set()
             for fname, content in files:
-                safe = _safe_filename(fname, used)
+                safe = safe_filename(fname, used)
                 used.add(safe)
                 src = tmp / "sources" / safe
                 if isinstance(content, bytes | bytearray):
@@ -200,7 +201,7 @@ class Workspace:
                     columns=columns,
                     roles={},
                     detected_roles={},
-                    ingest=_json_safe(result.to_dict()),
+                    ingest=json_safe(result.to_dict()),
                     labels={c["name"]: c["label"] for c in result.columns if c.get("label")},
                     value_labels={
                         c["name"]: c["value_labels"]
@@ -230,7 +231,7 @@ class Workspace:
                 report(0.97, "Finding how the files link …")
             infos = [self._info(e, dest) for e, (_f, _s, dest) in zip(tables, jobs, strict=True)]
             ds.joins = detect_joins(self.profiler, infos)
-            _write_json(tmp / MANIFEST, ds.to_manifest())
+            write_json(tmp / MANIFEST, ds.to_manifest())
             (tmp / BUILDING).unlink()
             if final.exists():
                 # Only the sample dataset is ever rebuilt in place.
@@ -328,7 +329,7 @@ class Workspace:
     def sample_dataset(self, progress: Progress | None = None) -> Dataset:
         """The bundled sample data as a dataset (built once, rebuilt when sample_data changes)."""
         files = sorted(p for p in SAMPLE_DIR.glob("*.csv"))
-        fingerprint = _fingerprint(files)
+        fingerprint = disk.fingerprint(files)
         # Several sessions may ask at once: one builds, the others wait and reuse it.
         with open(self.root / ".sample.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
@@ -391,7 +392,7 @@ class Workspace:
     def rename(self, dataset: Dataset, name: str) -> Dataset:
         """Give a dataset a new display name."""
         dataset.name = name.strip() or dataset.name
-        _write_json(dataset.root / MANIFEST, dataset.to_manifest())
+        write_json(dataset.root / MANIFEST, dataset.to_manifest())
         return dataset
 
     def delete(self, dataset_id: str) -> None:
@@ -421,7 +422,7 @@ class Workspace:
             if d.name.startswith(".trash-"):
                 stale = True
             elif d.name.startswith(".tmp-"):
-                stale = _abandoned(d, now - older_than_s)
+                stale = abandoned(d, now - older_than_s)
             else:
                 continue
             if stale:
@@ -463,7 +464,7 @@ class Workspace:
         if ids_changed and dataset.joins is not None and not dataset.joins_edited:
             # Customer ids link files: a new mapping means new links (hand-made ones stay).
             dataset.joins = detect_joins(self.profiler, self._infos(dataset))
-        _write_json(dataset.root / MANIFEST, dataset.to_manifest())
+        write_json(dataset.root / MANIFEST, dataset.to_manifest())
         return dataset
 
     # ---- links between tables ---------------------------------------------------------------
@@ -478,7 +479,7 @@ class Workspace:
     def _save_joins(self, dataset: Dataset, joins: list[Join], *, edited: bool) -> Dataset:
         dataset.joins = joins
         dataset.joins_edited = edited
-        _write_json(dataset.root / MANIFEST, dataset.to_manifest())
+        write_json(dataset.root / MANIFEST, dataset.to_manifest())
         return dataset
 
     def add_join(
@@ -547,31 +548,6 @@ _SURELY_REPEATED = 0.8
 
 
 # ---- helpers -----------------------------------------------------------------------------
-def _safe_filename(name: str, used: set[str]) -> str:
-    """A file name safe on disk and unique within the dataset (keeps the extension)."""
-    base = Path(name).name or "upload"
-    stem, suffix = Path(base).stem, Path(base).suffix.lower()
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._") or "upload"
-    suffix = re.sub(r"[^a-z0-9.]", "", suffix)[:10]
-    candidate, k = f"{stem}{suffix}", 2
-    while candidate in used or Path(candidate).stem in {Path(u).stem for u in used}:
-        candidate, k = f"{stem}_{k}{suffix}", k + 1
-    return candidate
-
-
-def _fingerprint(files: Sequence[Path]) -> str:
-    h = hashlib.sha256()
-    for p in files:
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def _json_safe(d: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = json.loads(json.dumps(d, default=str))
-    return out
-
-
 def _check(ds: Dataset, dataset_id: str) -> None:
     """Raise TypeError/ValueError unless a manifest read from disk has the shape uxcx writes."""
     texts = (ds.id, ds.name, ds.created, ds.fingerprint, ds.owner)
@@ -588,32 +564,3 @@ def _check(ds: Dataset, dataset_id: str) -> None:
         # A table outside its dataset directory, or missing, makes the dataset unavailable.
         if ds.root.resolve() not in path.parents or not path.is_file():
             raise ValueError("malformed manifest")
-
-
-def _abandoned(tmp: Path, cutoff: float) -> bool:
-    """Whether a half-built dataset directory's builder is gone (its lock is free)."""
-    lock = tmp / BUILDING
-    try:
-        f = open(lock)  # noqa: SIM115 - closed below
-    except FileNotFoundError:
-        try:
-            return tmp.stat().st_mtime < cutoff
-        except FileNotFoundError:
-            return False
-    with f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=1, default=str))
-        os.replace(tmp, path)
-    except BaseException:
-        # A full disk cuts the write short: the old file stays as it was, the stub goes.
-        tmp.unlink(missing_ok=True)
-        raise
