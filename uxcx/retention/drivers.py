@@ -39,70 +39,93 @@ def key_drivers(
     measures = [m for mid in UX_MEASURES if (m := linked_measure(mid, tables)) is not None]
     if not measures:
         return []
-    results = []
     nps = linked_measure("nps", tables)
-    if nps is not None:
-        kd = _drivers_for(engine, measures, "nps", nps, None, filters, n_boot, seed)
-        if kd:
-            results.append(kd)
     try:
         out = resolve_outcome(tables, "retention")
     except RetentionError:
         out = None
-    if out is not None and out.table.has_customer_id:
-        kd = _drivers_for(engine, measures, "retention", None, out, filters, n_boot, seed)
+    if out is not None and not out.table.has_customer_id:
+        out = None
+    if nps is None and out is None:
+        return []
+    u, xs, targets = _fetch(engine, measures, nps, out, filters, seed)
+    labels = {
+        "nps": "NPS (mean 0–10 score per customer)",
+        "retention": "Retention (retained = 1)",
+    }
+    results = []
+    for target, y in targets.items():
+        kd = _drivers_for(measures, target, labels[target], u, xs, y, n_boot, seed)
         if kd:
             results.append(kd)
     return results
 
 
-def _drivers_for(
+def _fetch(
     engine: Engine,
     measures: list[Measure],
-    target: DriverTarget,
     nps: Measure | None,
     out: OutcomeSource | None,
     filters: Filters | None,
-    n_boot: int,
     seed: int,
-) -> KeyDrivers | None:
+) -> tuple[np.ndarray, np.ndarray, dict[DriverTarget, np.ndarray]]:
+    """One scan for both targets: per customer with either target, a hashed uniform number u,
+    each measure and each target (NaN when missing).
+
+    u orders the customers reproducibly (whatever the thread count or row order); coverage,
+    listwise deletion, the correlations and the bootstrap are numpy's.
+    """
     d = engine.dialect
-    source = nps or out  # the target's table: NPS scores, or the churn flag for retention
-    assert source is not None
-    scans = [m.table for m in measures] + [source.table]
+    scans = [m.table for m in measures] + [s.table for s in (nps, out) if s is not None]
     fp = plan_filters(filters, scans, d, every_dated=True)
     b = Builder(d)
     for i, ms in enumerate(measures):
         measure_ctes(b, ms, f"m{i}", ms.table.role_column("customer_id") or "", "customer_id", fp)
+    sides: list[tuple[DriverTarget, str]] = []
     if nps is not None:
-        measure_ctes(b, nps, "target", nps.table.role_column("customer_id") or "", "customer_id",
-                     fp)  # fmt: skip
-        target_label = "NPS (mean 0–10 score per customer)"
-    else:
-        assert out is not None
+        measure_ctes(b, nps, "tn", nps.table.role_column("customer_id") or "", "customer_id", fp)
+        sides.append(("nps", "tn"))
+    if out is not None:
         outcome_cte(b, out, fp, None)
-        b.add(
-            "target",
-            "SELECT customer_id, 1 - churned AS x FROM outcome WHERE churned IN (0, 1)",
-        )
-        target_label = "Retention (retained = 1)"
-    ctes, params = b.text(), tuple(b.params)
-    joins = "".join(
-        f"\n  LEFT JOIN m{i} ON m{i}.customer_id = t.customer_id" for i in range(len(measures))
+        b.add("tr", "SELECT customer_id, 1 - churned AS x FROM outcome WHERE churned IN (0, 1)")
+        sides.append(("retention", "tr"))
+    b.add(
+        "base",
+        "\n  UNION\n  ".join(
+            f"SELECT customer_id FROM {name} WHERE x IS NOT NULL" for _, name in sides
+        ),
     )
-    # One scan: every customer with the target, each measure (NULL when missing) and a hashed
-    # uniform number that orders the customers reproducibly (whatever the thread count or row
-    # order). Coverage, listwise deletion, the correlations and the bootstrap are numpy's.
+    joins = "".join(
+        f"\n  LEFT JOIN {name} ON {name}.customer_id = t.customer_id"
+        for name in [f"m{i}" for i in range(len(measures))] + [n for _, n in sides]
+    )
     table = engine.query(
-        ctes
+        b.text()
         + f"\nSELECT {d.hash_unit(f't.customer_id, {int(seed)}')} AS u, "
-        + ", ".join(f"m{i}.x AS x{i}" for i in range(len(measures)))
-        + f", t.x AS y\nFROM target AS t{joins}\nWHERE t.x IS NOT NULL",
-        params,
+        + ", ".join(
+            [f"m{i}.x AS x{i}" for i in range(len(measures))]
+            + [f"{name}.x AS y_{target}" for target, name in sides]
+        )
+        + f"\nFROM base AS t{joins}",
+        tuple(b.params),
     )
     u = _floats(table, "u")
     xs = np.column_stack([_floats(table, f"x{i}") for i in range(len(measures))])
-    y = _floats(table, "y")
+    return u, xs, {target: _floats(table, f"y_{target}") for target, _ in sides}
+
+
+def _drivers_for(
+    measures: list[Measure],
+    target: DriverTarget,
+    target_label: str,
+    u: np.ndarray,
+    xs: np.ndarray,
+    y: np.ndarray,
+    n_boot: int,
+    seed: int,
+) -> KeyDrivers | None:
+    has = np.isfinite(y)
+    u, xs, y = u[has], xs[has], y[has]
     ns = [int(k) for k in np.isfinite(xs).sum(axis=0)]
     best = max(ns)
     # Listwise deletion keeps one consistent set of customers; a measure few customers have
