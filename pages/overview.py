@@ -3,15 +3,22 @@
 import streamlit as st
 
 from ui import cache
-from ui.common import chart_caption, dataset_or_stop, filters_line, md, needs_column, show_chart
+from ui.common import (
+    chart_caption,
+    dataset_or_stop,
+    draw,
+    filters_line,
+    md,
+    needs_column,
+    show_chart,
+)
 from ui.sidebar import active_filters
 from ui.state import ensure_app_frame
 from ui.tiles import render_tiles
-from uxcx import charts
 from uxcx.describe import segment_columns
 from uxcx.metrics import CX_METRICS, METRIC_BY_ID, UX_METRICS
 from uxcx.periods import period_caption
-from uxcx.results import group_order, method_of, metric_frame, metric_label, unapplied_of
+from uxcx.results import method_of, metric_label, total_n, unapplied_of
 
 ensure_app_frame()
 
@@ -54,27 +61,25 @@ grain = c3.selectbox(
     key="x_grain",
     bind="query-params",
 )
-pair, pair_missing = cache.metrics(ds, [ux_metric, cx_metric], grain=grain, filters=filters)
-ux_df, cx_df = metric_frame(pair, ux_metric), metric_frame(pair, cx_metric)
+pair, pair_missing, panels = cache.paired_trend(ds, ux_metric, cx_metric, grain, filters)
 if pair_missing:
     for m in pair_missing:
         needs_column(f"{metric_label(m.metric_id)} over time", m)
-if not ux_df.empty and not cx_df.empty:
+if panels:
     # Two stretchable panels, one under the other, sharing the time axis (a concatenated chart
     # cannot stretch to the page width).
-    panels = charts.paired_panels(ux_df, cx_df, ux_metric, cx_metric, grain=grain)
     for panel, mid in zip(panels, (ux_metric, cx_metric), strict=True):
         m = METRIC_BY_ID[mid]
         color = "blue" if m.family == "UX" else "orange"
         # Titles outside the chart: a Vega title in a stacked chart can be clipped.
         st.markdown(f"**:{color}[{m.family}] · {m.label}**")
-        st.altair_chart(panel.properties(title=""), width="stretch", theme=None)
+        draw(panel)
     st.caption(
         chart_caption(
             None,
             " · ".join(
-                f"{metric_label(m)}: n = {int(df.n.sum()):,}, {method_of(pair, m)}"
-                for m, df in ((ux_metric, ux_df), (cx_metric, cx_df))
+                f"{metric_label(m)}: n = {total_n(pair, m):,}, {method_of(pair, m)}"
+                for m in (ux_metric, cx_metric)
             ),
             extra="shaded band = 95% CI; hollow grey points have n < 20. "
             "Moving together over time is not proof that one drives the other",
@@ -90,22 +95,20 @@ if not segments:
     needs_column("Segment comparison")
 else:
     seg = st.selectbox("Compare by", segments, index=0, key="x_segment", bind="query-params")
-    by_seg, seg_missing = cache.metrics(ds, [ux_metric, cx_metric], by=seg, filters=filters)
-    u, c = metric_frame(by_seg, ux_metric), metric_frame(by_seg, cx_metric)
-    # One group order for both panels, so a segment sits on the same row left and right.
-    order = group_order(u, c)
+    # One group order for both panels (in the cached specs), so a segment sits on the same row.
+    by_seg, seg_missing, seg_specs = cache.by_group(ds, [ux_metric, cx_metric], seg, filters)
     left, right = st.columns(2, gap="large")
-    for col, df, mid in ((left, u, ux_metric), (right, c, cx_metric)):
+    for col, mid in ((left, ux_metric), (right, cx_metric)):
         with col:
             m = METRIC_BY_ID[mid]
             color = "blue" if m.family == "UX" else "orange"
             st.markdown(f"**:{color}[{m.family}] · {m.label} by {md(seg)}**")
             miss = next((x for x in seg_missing if x.metric_id == mid), None)
-            if not df.empty:
+            if mid in seg_specs:
                 show_chart(
-                    charts.metric_by_group(df, mid, group_title=seg, sort=order),
+                    seg_specs[mid],
                     chart_caption(
-                        int(df.n.sum()),
+                        total_n(by_seg, mid),
                         f"{method_of(by_seg, mid)}; grey = n < 20",
                         unapplied=unapplied_of(by_seg, mid),
                     ),

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import cache
-from ui.common import dataset_or_stop, filters_line, md, page_link, show_chart
+from ui.common import dataset_or_stop, draw, filters_line, md, page_link, show_chart
 from ui.routes import DATA_PAGE
 from ui.sidebar import active_filters
 from ui.state import ensure_app_frame
@@ -78,17 +78,13 @@ def score_section(a: RetentionAnalysis) -> None:
         else:
             rate = "Churn" if word == "Churned" else "Retention"
             st.markdown(f"**{rate} rate against mean {md(q.ux_label)}, one point per group**")
-        st.altair_chart(
+        draw(
             RC.scatter_chart(
                 a.scatter, logistic=a.logistic, direction=q.direction, x_title=x_title(a)
-            ),
-            width="stretch",
-            theme=None,
+            )
         )
         if RC.is_binary(a.scatter):
-            st.altair_chart(
-                RC.outcome_strip(a.scatter, direction=q.direction), width="stretch", theme=None
-            )
+            draw(RC.outcome_strip(a.scatter, direction=q.direction))
             st.caption(N.strip_caption(a))
         else:
             st.caption("Line and band: least-squares fit across groups, unweighted, 95% CI.")
@@ -200,6 +196,25 @@ def comparison_section(c: ScoreComparison | None) -> None:
     st.caption(md(N.comparison_caption(c)))
 
 
+DRIVERS_ON = "drivers_on"
+
+
+def drivers_wanted(customers: int) -> bool:
+    """Key drivers only on request: a bootstrap over every UX measure is the page's heaviest part."""
+    if st.session_state.get(DRIVERS_ON):
+        return True
+    st.header("Key drivers: which UX measures matter most?", divider="blue")
+    st.caption(
+        "Which UX measures relate most to NPS and to retention: Shapley shares of R² with "
+        f"bootstrap intervals. Computed on request (a few seconds for {customers:,} customers)."
+    )
+    if st.button("Compute key drivers", key="drivers", icon=":material/query_stats:"):
+        # Kept for the session: a filter change recomputes them without asking again.
+        st.session_state[DRIVERS_ON] = True
+        st.rerun()
+    return False
+
+
 def drivers_section(kds: list[KeyDrivers]) -> None:
     """Which UX measures relate most to NPS and to retention (Shapley shares of R²)."""
     st.header("Key drivers: which UX measures matter most?", divider="blue")
@@ -237,6 +252,8 @@ def methods(a: RetentionAnalysis, kds: list[KeyDrivers]) -> None:
             file_name=f"uxcx-retention-{q.ux}-{q.outcome}.json",
             mime="application/json",
         )
+        if not kds:
+            st.caption("Key drivers are in the download once computed (button above).")
 
 
 # ---- page --------------------------------------------------------------------------------
@@ -296,7 +313,6 @@ st.caption(
 
 with st.spinner("Relating UX to retention …"):
     analysis, error = cache.retention_analysis(ds, ux, outcome, filters)
-    kds = cache.retention_drivers(ds, filters) if analysis is not None else []
     comparison = cache.retention_comparison(ds, outcome, filters) if analysis is not None else None
 if analysis is None:
     assert error is not None  # _analysis returns one or the other
@@ -323,5 +339,9 @@ else:
     survival_section(a)
 impact_section(a)
 comparison_section(comparison)
-drivers_section(kds)
+kds: list[KeyDrivers] = []
+if drivers_wanted(a.n):
+    with st.spinner("Computing key drivers …"):
+        kds = cache.retention_drivers(ds, filters)
+    drivers_section(kds)
 methods(a, kds)

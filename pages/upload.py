@@ -17,7 +17,8 @@ from ui.state import (
     owner_link_unsaved,
 )
 from ui.tables import render_metric_table
-from uxcx.store import SAMPLE_ID
+from ui.uploads import Progress, saved_uploads
+from uxcx.store import SAMPLE_ID, Dataset
 
 ensure_app_frame()
 
@@ -73,20 +74,22 @@ if use_sample:
         lambda p: cache.workspace().sample_dataset(progress=p), "Preparing the sample data"
     )
 if load and files:
-    payload = [(f.name, f.getvalue()) for f in files]
     owner = auth.current_user() or ""
+    root = cache.workspace().root
+
+    def _add(p: Progress) -> Dataset:
+        # Copied to disk a few MB at a time (progress by bytes), never held twice in memory.
+        with saved_uploads(files, root, p) as (payload, rest):
+            return cache.workspace().extend_dataset(loaded, payload, progress=rest, owner=owner)
+
+    def _create(p: Progress) -> Dataset:
+        with saved_uploads(files, root, p) as (payload, rest):
+            return cache.workspace().create_dataset(payload, progress=rest, owner=owner)
+
     if add and loaded is not None:
-        load_dataset(
-            lambda p: cache.workspace().extend_dataset(loaded, payload, progress=p, owner=owner),
-            f"Adding {len(payload)} file(s) to {loaded.name}",
-            announce=True,
-        )
+        load_dataset(_add, f"Adding {len(files)} file(s) to {loaded.name}", announce=True)
     else:
-        load_dataset(
-            lambda p: cache.workspace().create_dataset(payload, progress=p, owner=owner),
-            f"Reading {len(payload)} file(s)",
-            announce=True,
-        )
+        load_dataset(_create, f"Reading {len(files)} file(s)", announce=True)
 
 if current is None:
     st.stop()

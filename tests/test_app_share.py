@@ -387,6 +387,6 @@ def test_upload_cap_matches_the_server_config_and_protections_stay_on():
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     server = config["server"]
-    assert server["maxUploadSize"] == MAX_UPLOAD_MB
+    assert server["maxUploadSize"] == MAX_UPLOAD_MB == 2048  # uploads up to 2 GB (issue 8)
     assert server["enableXsrfProtection"] is True and server["enableCORS"] is True
     assert "max_upload_size=MAX_UPLOAD_MB" in (ROOT / "pages" / "upload.py").read_text()

@@ -136,3 +136,34 @@ def test_dead_link_with_a_default_dataset_opens_it_everywhere(tmp_path, monkeypa
     # Sidebar and page agree on the dataset within the same run.
     assert any(m.value.startswith("**Dataset:** Sample data") for m in at.sidebar.markdown)
     assert at.subheader[0].value == "Loaded: Sample data (Acme)"
+
+
+# ---- uploads to disk ---------------------------------------------------------------------------
+def test_uploads_are_copied_to_disk_in_chunks_with_byte_and_line_progress(tmp_path, monkeypatch):
+    import io
+
+    from ui import uploads
+
+    monkeypatch.setattr(uploads, "CHUNK_BYTES", 1000)
+    body = b"".join(f"{i},{i % 11}\n".encode() for i in range(2000))
+
+    class Up(io.BytesIO):
+        def __init__(self, name: str, data: bytes):
+            super().__init__(data)
+            self.name, self.size = name, len(data)
+
+    files = [Up("a.csv", body), Up("b.parquet", b"PAR1" * 700)]
+    seen: list[tuple[float, str]] = []
+    with uploads.saved_uploads(files, tmp_path, lambda f, m: seen.append((f, m))) as (saved, rest):
+        assert [n for n, _ in saved] == ["a.csv", "b.parquet"]
+        assert saved[0][1].read_bytes() == body and saved[1][1].read_bytes() == b"PAR1" * 700
+        folder = saved[0][1].parent
+        rest(0.5, "half")
+    assert not folder.exists()
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] > uploads.SAVE_SHARE
+    saving = [m for _, m in seen if m.startswith("Saving")]
+    assert len(saving) > 10  # one per chunk, not one per file
+    assert any("lines so far" in m for m in saving) and "2,000 lines" in saving[len(body) // 1000]
+    assert saving[-1].endswith(f"of {uploads.size_text(len(body) + 2800)}")
+    assert seen[-1] == (uploads.SAVE_SHARE + (1 - uploads.SAVE_SHARE) * 0.5, "half")

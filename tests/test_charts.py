@@ -295,3 +295,25 @@ def test_raw_rows_are_refused():
 def test_missing_columns_are_named():
     with pytest.raises(ValueError, match="ci_low"):
         charts.metric_trend(pd.DataFrame({"period": [], "value": [], "n": []}), "sus")
+
+
+def test_finished_spec_equals_the_altair_chart_with_data_as_arrow():
+    from uxcx.charts.spec import spec_rows, vega_spec
+
+    df = pd.DataFrame(
+        {
+            "group": ["a", "b"],
+            "value": [70.0, 60.0],
+            "ci_low": [65.0, 50.0],
+            "ci_high": [75.0, 70.0],
+            "n": [100, 10],
+        }
+    )
+    chart = charts.metric_by_group(df, "sus")
+    full = chart.to_dict()  # validated
+    spec = vega_spec(chart)
+    assert {k: v for k, v in spec.items() if k != "datasets"} == {
+        k: v for k, v in full.items() if k != "datasets"
+    }
+    assert all(isinstance(b, bytes) for b in spec["datasets"].values())
+    assert spec_rows(spec) == full["datasets"]

@@ -204,23 +204,24 @@ def test_pages_through_app_py(datasets):
 
 # ---- periods -----------------------------------------------------------------------------
 def test_periods_previous_window_of_equal_length():
+    from uxcx.periods import periods
     from uxcx.sql import Filters
 
     bounds = (dt.date(2024, 1, 1), dt.date(2025, 12, 31))
-    per = tiles.periods(Filters(dt.date(2025, 1, 1), dt.date(2025, 3, 31)), bounds)
+    per = periods(Filters(dt.date(2025, 1, 1), dt.date(2025, 3, 31)), bounds)
     assert per.previous.date_from == dt.date(2024, 10, 3)
     assert per.previous.date_to == dt.date(2024, 12, 31)
     assert per.note == ""
-    per = tiles.periods(Filters(), bounds)
+    per = periods(Filters(), bounds)
     assert per.compare_current == Filters(dt.date(2025, 10, 3), dt.date(2025, 12, 31), {})
     assert per.previous == Filters(dt.date(2025, 7, 5), dt.date(2025, 10, 2), {})
     short = (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
-    per = tiles.periods(Filters(), short)
+    per = periods(Filters(), short)
     assert per.previous is None and "no earlier data" in per.note
-    per = tiles.periods(Filters(dt.date(2024, 3, 1), None, {"plan": ["Pro"]}), bounds)
+    per = periods(Filters(dt.date(2024, 3, 1), None, {"plan": ["Pro"]}), bounds)
     assert per.previous.segments == {"plan": ["Pro"]}
     assert "starts before the data" in per.note
-    assert tiles.periods(Filters(), None).previous is None
+    assert periods(Filters(), None).previous is None
 
 
 def test_md_escapes_user_text():

@@ -150,8 +150,14 @@ def test_default_view_matches_the_analysis(datasets):
     assert f"churned {100 * best.rate:.0f}% vs {100 * worst.rate:.0f}%" in h
     assert "an association, not proof of cause" in h and "n = 1,765" in h
 
-    # Scatter, strip, bands, survival and two key-driver charts.
+    # Scatter, strip, bands and survival; key drivers on request, then two charts more.
+    assert len(charts(at)) == 4
+    assert "Key drivers are in the download once computed" in captions(at)
+    at.button(key="drivers").click().run()
+    assert not at.exception, [e.message for e in at.exception]
     assert len(charts(at)) == 6
+    assert at.session_state["drivers_on"] and "drivers" not in [b.key for b in at.button]
+    assert "Key drivers are in the download once computed" not in captions(at)
     (table,) = at.dataframe
     assert list(table.value["Band"])[-1] == "All customers"
     assert any("How to read this" in m.value for m in at.markdown)

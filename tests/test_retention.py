@@ -649,3 +649,20 @@ def test_narrative_on_the_sample(sample):
     assert a.power_n == S.power_n_for_r(R.R_FOR_POWER) == 85
     assert narrative.how_to_read(a)[: len(a.cautions)] == a.cautions
     assert narrative.headline(a).startswith("Customers in SUS grade A")
+
+
+def test_bayesian_bootstrap_replicates_are_weighted_correlations():
+    # Each replicate is the correlation matrix under its Exp(1) weights (numpy's aweights).
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(300, 4)) @ rng.normal(size=(4, 4))
+    data[:, 2] = np.round(data[:, 2])  # ties do not matter
+    got = RD._bayes_boot_corrs(data, 7, seed=11)
+    w = np.random.default_rng(11).standard_exponential((7, 300))
+    for r in range(7):
+        cov = np.cov(data, rowvar=False, aweights=w[r], bias=True)
+        sd = np.sqrt(np.diag(cov))
+        np.testing.assert_allclose(got[r], cov / np.outer(sd, sd), rtol=1e-9, atol=1e-12)
+    flat = data.copy()
+    flat[:, 1] = 3.0  # a constant measure has no correlation
+    assert np.isnan(RD._bayes_boot_corrs(flat, 2, seed=1)[:, 1]).all()
+    assert np.isnan(RD._corr(flat)[1]).all()

@@ -736,3 +736,21 @@ def test_lazy_reexports_resolve_every_name():
         assert getattr(S, name) is not None
     with pytest.raises(AttributeError):
         _ = S.no_such_name
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_batched_shapley_and_r2_equal_one_matrix_at_a_time(p, seed):
+    from uxcx.stats.drivers import r_squared_many, shapley_r2_many
+
+    rng = np.random.default_rng(seed)
+    corrs = np.stack([_random_corr(rng, p, n=40)[0] for _ in range(5)])
+    corrs[2, 0, -1] = corrs[2, -1, 0] = np.nan  # a replicate with a constant column
+    names = [f"x{i}" for i in range(p)]
+    many, r2s = shapley_r2_many(corrs), r_squared_many(corrs)
+    for c, row, r2 in zip(corrs, many, r2s, strict=True):
+        one = S.shapley_r2(c, names)
+        np.testing.assert_allclose(row, [one[k] for k in names], rtol=1e-9, atol=1e-12)
+        assert (math.isnan(r2) and math.isnan(S.r_squared(c))) or r2 == pytest.approx(
+            S.r_squared(c), rel=1e-9, abs=1e-12
+        )

@@ -17,13 +17,17 @@ from collections.abc import Sequence
 import pyarrow as pa
 import streamlit as st
 
-from uxcx import describe, distributions
+from uxcx import charts, describe, distributions
 from uxcx import retention as R
-from uxcx.compute import MetricResult, compute
+from uxcx.charts.spec import Spec, vega_spec
+from uxcx.compute import MetricResult, compute, compute_many
 from uxcx.describe import ColumnQuality
+from uxcx.periods import Periods, periods
+from uxcx.results import group_order, metric_frame
 from uxcx.retention import KeyDrivers, RetentionAnalysis
 from uxcx.sql import Filters, Missing
 from uxcx.store import Dataset, Handle, Refusal, Request, Workspace, open_dataset
+from uxcx.tiles import TileData, tile_data
 
 PREVIEW_ROWS = 100
 # Bootstrap replicates for the key-driver intervals: enough for stable 95% percentile limits
@@ -83,6 +87,83 @@ def metrics(
     ids = tuple(metric_ids) if metric_ids is not None else None
     fkey = filters.key() if filters is not None else ()
     return _metrics(ds.id, ds.version, ids, by, grain, fkey)
+
+
+# ---- finished tiles and charts -----------------------------------------------------------
+# A cached view must cost little server time: the tiles' results *and* their chart specs
+# (Vega-Lite dicts, data as Arrow) are kept per dataset id + version + query, so a rerun neither
+# recomputes nor rebuilds and re-validates Altair charts.
+@st.cache_data(max_entries=500, show_spinner=False)
+def _tiles(
+    ds_id: str, version: str, metric_ids: tuple[str, ...], fkey: tuple
+) -> tuple[Periods, dict[str, TileData], dict[str, Spec]]:
+    h = _open(ds_id)
+    filters = Filters.from_key(fkey) or Filters()
+    per = periods(filters, _date_bounds(ds_id, version))
+    # The whole set of tiles is cached here, so its requests go to the engine as one batch
+    # (current value and trend share a scan) rather than through per-request caches.
+    tables = h.tables()
+    data = tile_data(
+        h.dataset, metric_ids, per, lambda asked: compute_many(h.engine, tables, asked)
+    )
+    sparks = {
+        mid: vega_spec(charts.sparkline(metric_frame(d.trend), mid))
+        for mid, d in data.items()
+        if len(d.trend) >= 2
+    }
+    return per, data, sparks
+
+
+def tiles(
+    ds: Dataset, metric_ids: Sequence[str], filters: Filters
+) -> tuple[Periods, dict[str, TileData], dict[str, Spec]]:
+    """Periods, each tile's data and its sparkline spec (cached by id + version + filters)."""
+    return _tiles(ds.id, ds.version, tuple(metric_ids), filters.key())
+
+
+@st.cache_data(max_entries=500, show_spinner=False)
+def _paired(
+    ds_id: str, version: str, ux: str, cx: str, grain: str, fkey: tuple
+) -> tuple[list[MetricResult], list[Missing], list[Spec]]:
+    ds = _open(ds_id).dataset
+    results, missing = metrics(ds, [ux, cx], grain=grain, filters=Filters.from_key(fkey))
+    u, c = metric_frame(results, ux), metric_frame(results, cx)
+    if u.empty or c.empty:
+        return results, missing, []
+    panels = charts.paired_panels(u, c, ux, cx, grain=grain)
+    # Titles are drawn outside the chart (a Vega title in a stacked chart can be clipped).
+    return results, missing, [vega_spec(p.properties(title="")) for p in panels]
+
+
+def paired_trend(
+    ds: Dataset, ux: str, cx: str, grain: str, filters: Filters
+) -> tuple[list[MetricResult], list[Missing], list[Spec]]:
+    """Results of two metrics by grain and the specs of their two panels ([] if one is empty)."""
+    return _paired(ds.id, ds.version, ux, cx, grain, filters.key())
+
+
+@st.cache_data(max_entries=500, show_spinner=False)
+def _by_group(
+    ds_id: str, version: str, metric_ids: tuple[str, ...], by: str, fkey: tuple
+) -> tuple[list[MetricResult], list[Missing], dict[str, Spec]]:
+    ds = _open(ds_id).dataset
+    results, missing = metrics(ds, metric_ids, by=by, filters=Filters.from_key(fkey))
+    frames = {m: metric_frame(results, m) for m in metric_ids}
+    # One group order for every panel, so a segment sits on the same row side by side.
+    order = group_order(*frames.values())
+    specs = {
+        m: vega_spec(charts.metric_by_group(df, m, group_title=by, sort=order))
+        for m, df in frames.items()
+        if not df.empty
+    }
+    return results, missing, specs
+
+
+def by_group(
+    ds: Dataset, metric_ids: Sequence[str], by: str, filters: Filters
+) -> tuple[list[MetricResult], list[Missing], dict[str, Spec]]:
+    """Results of metrics by a segment and one chart spec per metric with rows (shared order)."""
+    return _by_group(ds.id, ds.version, tuple(metric_ids), by, filters.key())
 
 
 _DISTRIBUTIONS = {

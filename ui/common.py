@@ -8,6 +8,7 @@ import altair as alt
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from uxcx.charts.spec import Spec, vega_spec
 from uxcx.labels import describe_filters
 from uxcx.sql import Filters, Missing
 from uxcx.store import Dataset, Handle
@@ -71,9 +72,17 @@ def chart_caption(
     return " · ".join(parts)
 
 
-def show_chart(chart: alt.TopLevelMixin, caption: str) -> None:
-    """Render an Altair chart with our own theme and its caption."""
-    st.altair_chart(chart, width="stretch", theme=None)
+def draw(chart: alt.TopLevelMixin | Spec) -> None:
+    """Draw an Altair chart or a finished spec (uxcx.charts.spec) with our own theme."""
+    # st.altair_chart would re-validate the chart against the Vega-Lite schema on every run;
+    # the spec is built once (and, from ui.cache, once per dataset version and query).
+    spec = chart if isinstance(chart, dict) else vega_spec(chart)
+    st.vega_lite_chart(spec, width="stretch", theme=None)
+
+
+def show_chart(chart: alt.TopLevelMixin | Spec, caption: str) -> None:
+    """Render an Altair chart (or a finished spec) with our own theme and its caption."""
+    draw(chart)
     st.caption(caption)
 
 

@@ -10,6 +10,7 @@ from uxcx.metrics import METRIC_BY_ID
 from uxcx.sql import Missing
 from uxcx.store import Handle
 
+from .common import draw
 from .routes import DATA_PAGE
 from .state import link_params
 
@@ -52,7 +53,7 @@ def draw_panel(
         if not by:
             df["group"] = "All"
         chart = charts.metric_by_group(df, metric_id, group_title=by)
-    st.altair_chart(chart, width="stretch", theme=None)
+    draw(chart)
 
 
 def explain_missing(missing: list[Missing], handle: Handle, by: str | None) -> None:

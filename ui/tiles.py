@@ -10,21 +10,19 @@ uxcx.tiles and uxcx.periods; this module only draws it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 import streamlit as st
 
-from uxcx import charts
+from uxcx.charts.spec import Spec
 from uxcx.labels import diff_text, fmt_ci, fmt_p, value_text
 from uxcx.metrics import METRIC_BY_ID
-from uxcx.periods import DEFAULT_WINDOW, Periods, periods
-from uxcx.results import metric_frame
+from uxcx.periods import DEFAULT_WINDOW, Periods
 from uxcx.sql import Filters
 from uxcx.store import Dataset
-from uxcx.tiles import TileData, per_request, tile_data
+from uxcx.tiles import TileData
 
 from . import cache
-from .common import md, page_link
+from .common import draw, md, page_link
 from .routes import DATA_PAGE
 from .state import is_viewer
 
@@ -37,8 +35,8 @@ def _help(metric_id: str) -> str:
     return text
 
 
-def render_tile(d: TileData, per: Periods) -> None:
-    """One bordered metric tile."""
+def render_tile(d: TileData, per: Periods, spark: Spec | None = None) -> None:
+    """One bordered metric tile (spark: its sparkline's finished spec, if it has one)."""
     m = METRIC_BY_ID[d.metric_id]
     # Stretch to the row's height so tiles side by side line up.
     with st.container(border=True, height="stretch"):
@@ -101,20 +99,19 @@ def render_tile(d: TileData, per: Periods) -> None:
         if d.by_signup and (per.current.date_from or per.current.date_to):
             lines.append("Date range applies to signup dates (customers who joined then)")
         st.caption("  \n".join(lines))
-        if len(d.trend) >= 2:
-            df = metric_frame(d.trend)
-            st.altair_chart(charts.sparkline(df, d.metric_id), width="stretch", theme=None)
+        if spark is not None:
+            draw(spark)
 
 
 def render_tiles(
     ds: Dataset, metric_ids: Sequence[str], filters: Filters, *, per_row: int = 2
 ) -> Periods:
     """A grid of tiles (per_row across); returns the periods used, for a caption."""
-    per = periods(filters, cache.date_bounds(ds))
-    data = tile_data(ds, metric_ids, per, per_request(partial(cache.metrics, ds)))
+    # Results and sparkline specs come cached together: a rerun only lays the tiles out.
+    per, data, sparks = cache.tiles(ds, metric_ids, filters)
     for i in range(0, len(metric_ids), per_row):
         cols = st.columns(per_row, gap="small")
         for col, mid in zip(cols, metric_ids[i : i + per_row], strict=False):
             with col:
-                render_tile(data[mid], per)
+                render_tile(data[mid], per, sparks.get(mid))
     return per

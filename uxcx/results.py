@@ -30,6 +30,11 @@ def method_of(results: Sequence[MetricResult], metric_id: str) -> str:
     return next((r.method for r in results if r.metric == metric_id), "")
 
 
+def total_n(results: Sequence[MetricResult], metric_id: str) -> int:
+    """The n of one metric's results summed (over periods or groups)."""
+    return sum(int(r.n or 0) for r in results if r.metric == metric_id)
+
+
 def unapplied_of(results: Sequence[MetricResult], metric_id: str | None = None) -> tuple[str, ...]:
     """Filters some results (optionally of one metric) could not take, each named once."""
     return tuple(

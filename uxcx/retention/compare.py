@@ -50,13 +50,32 @@ def compare_scores(
     joins = "".join(
         f"\n  LEFT JOIN m{i} ON m{i}.customer_id = t.customer_id" for i in range(len(measures))
     )
-    cover = engine.query(
+
+    def listwise(keep: list[int]) -> list[str]:
+        # On the customers with every kept score: n and every r (corr() skips NULL pairs).
+        every = " AND ".join(f"m{i}.x IS NOT NULL" for i in keep)
+
+        def only(e: str) -> str:
+            return f"CASE WHEN {every} THEN {e} END"
+
+        cols = [f"{d.count_where(every)} AS n"]
+        cols += [f"corr({only(f'm{i}.x')}, {only('t.y')}) AS r{i}" for i in keep]
+        cols += [
+            f"corr({only(f'm{i}.x')}, {only(f'm{j}.x')}) AS r{i}_{j}"
+            for a, i in enumerate(keep)
+            for j in keep[a + 1 :]
+        ]
+        return cols
+
+    everyone = list(range(len(measures)))
+    # One scan answers the usual case (every score kept): coverage and the listwise numbers.
+    row = engine.query(
         f"{ctes}\nSELECT "
-        + ", ".join(f"count(m{i}.x) AS n{i}" for i in range(len(measures)))
+        + ", ".join([*(f"count(m{i}.x) AS n{i}" for i in everyone), *listwise(everyone)])
         + f"\nFROM target AS t{joins}",
         params,
     ).to_pylist()[0]
-    ns = [int(cover[f"n{i}"]) for i in range(len(measures))]
+    ns = [int(row[f"n{i}"]) for i in everyone]
     best = max(ns)
     # The same customers for every score; a score few of them have (a 50-person study) would
     # shrink the comparison to those few, so it is left out and said so (as key drivers do).
@@ -69,17 +88,10 @@ def compare_scores(
     ]
     if len(keep) < 2:
         return None
-    inner = "".join(f"\n  JOIN m{i} ON m{i}.customer_id = t.customer_id" for i in keep)
-    not_null = " AND ".join(f"m{i}.x IS NOT NULL" for i in keep)
-    pairs = [f"corr(m{i}.x, t.y) AS r{i}" for i in keep]
-    pairs += [
-        f"corr(m{i}.x, m{j}.x) AS r{i}_{j}" for a, i in enumerate(keep) for j in keep[a + 1 :]
-    ]
-    row = engine.query(
-        f"{ctes}\nSELECT count(*) AS n, {', '.join(pairs)}\nFROM target AS t{inner}\n"
-        f"WHERE {not_null}",
-        params,
-    ).to_pylist()[0]
+    if keep != everyone:
+        row = engine.query(
+            f"{ctes}\nSELECT {', '.join(listwise(keep))}\nFROM target AS t{joins}", params
+        ).to_pylist()[0]
     n = int(row["n"])
     if n < MIN_CUSTOMERS:
         return None

@@ -271,6 +271,7 @@ class Workspace:
             finally:
                 queued.pop(i, None)
 
+        started = time.monotonic()
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(run, i, src, dest): i for i, (_, src, dest) in enumerate(jobs)}
             pending = set(futures)
@@ -283,10 +284,22 @@ class Workspace:
                             results[i] = fut.result()
                         except IngestError as e:
                             raise IngestError(f"{jobs[i][0]}: {e}") from None
-                        report(0.05 + 0.75 * len(results) / len(jobs), f"Read {jobs[i][0]}")
+                        r = results[i]
+                        rejected = f", {r.rejected_rows:,} rejected" if r.rejected_rows else ""
+                        report(
+                            0.05 + 0.75 * len(results) / len(jobs),
+                            f"Read {jobs[i][0]}: {r.rows:,} rows{rejected}",
+                        )
                     if queued and not done:
                         pos = min(queued.values())
                         report(0.04, f"Waiting for a free file reader: number {pos} in the queue")
+                    elif not done:
+                        # A big file takes minutes: a heartbeat shows the page is not stuck.
+                        left = [jobs[k][0] for k in range(len(jobs)) if k not in results]
+                        report(
+                            0.05 + 0.75 * len(results) / len(jobs),
+                            f"Reading {', '.join(left)} … {time.monotonic() - started:,.0f} s",
+                        )
             except BaseException:
                 for f in futures:
                     f.cancel()
