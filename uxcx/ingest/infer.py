@@ -50,6 +50,8 @@ class Column:
     what: str = ""  # "a number", ... for problem-cell notes
     drop: bool = False
     nulls_done: bool = False  # staging already turned NA tokens into nulls
+    kind: str = ""  # what _choose read it as: "bool", "num", "time", "agree", "sat" ("" text)
+    stats: dict[str, int] | None = None  # the parse counts the choice was made from
 
 
 def _stats_sql(t: str, decimal_comma: bool) -> list[tuple[str, str]]:
@@ -155,6 +157,7 @@ def _choose(col: Column, s: dict[str, int], decimal_comma: bool, notes: list[str
     rate, _, kind = max(candidates, key=lambda c: (c[0], -c[1]))
     if rate < 0.95:
         return
+    col.kind = kind
 
     if kind == "bool":
         col.type = "BOOLEAN"
@@ -237,62 +240,110 @@ def final_names(sources: list[str], notes: list[str]) -> list[str]:
     return names
 
 
-def finish(
+def _relation(source_sql: str, cols: list[Column]) -> str:
+    """SQL over `source_sql` with ``__line``, ``s_<raw>`` (NA tokens as nulls) and ``t_<raw>``."""
+    # Per query, only the columns it uses: binding a view of every column costs ~25 ms
+    # per column per query on wide survey exports.
+    inner = []
+    outer = []
+    for col in cols:
+        if col.raw_type == "VARCHAR" and col.nulls_done:
+            inner.append(f"{col.raw} AS s_{col.raw}")
+            outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
+        elif col.raw_type == "VARCHAR":
+            trimmed = f"trim({col.raw}, {sql_str(WS)})"
+            inner.append(
+                f"CASE WHEN {sql_in(f'lower({trimmed})', NA_TOKENS)} THEN NULL "
+                f"ELSE {col.raw} END AS s_{col.raw}"
+            )
+            outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
+        else:
+            inner.append(f"{col.raw} AS s_{col.raw}")
+            outer.append(f"s_{col.raw}")
+    return (
+        f"(SELECT __line, {', '.join(outer)} "
+        f"FROM (SELECT __line, {', '.join(inner)} FROM {source_sql}))"
+    )
+
+
+# What a value must contain for a count to find it (on trimmed text): a column without any
+# such value gets 0 for those counts without running their regexes. Planning ~20 regexes per
+# column costs more than counting them on a sample, and counting them on all rows is the
+# exact path's largest cost.
+_NEEDS = {
+    "digit": (
+        "code", "dot_num", "dot_int", "dot_sep", "iso_d", "iso_t", "iso_tz",
+        "dmy_d", "dmy_t", "mdy_d", "mdy_t", "comma_num", "comma_int", "comma_only", "dot_only",
+    ),
+    "letter": ("bool", "agree5", "agree7", "seven", "sat5"),
+    # Dates have two separators: 2024-01-31, 31/01/2024, 31.01.2024.
+    "two_seps": ("iso_d", "iso_t", "iso_tz", "dmy_d", "dmy_t", "mdy_d", "mdy_t"),
+    "comma": ("dot_sep",),
+}  # fmt: skip
+_PROBES = {
+    "digit": "[0-9]",
+    "letter": "[A-Za-z]",
+    "two_seps": "[/.-].*[/.-]",
+    "comma": ",",
+}
+
+
+def parse_counts(
+    con: Any, source_sql: str, cols: list[Column], decimal_comma: bool
+) -> dict[str, dict[str, int]]:
+    """The parse-count statistics of each text column: {raw: {key: count}}."""
+    stats: dict[str, dict[str, int]] = {}
+    # A few columns per query keeps each query's plan small on very wide files.
+    for first in range(0, len(cols), STATS_BATCH):
+        batch = cols[first : first + STATS_BATCH]
+        probes = [
+            f"count_if(regexp_matches(t_{col.raw}, {sql_str(pattern)}))"
+            for col in batch
+            for pattern in _PROBES.values()
+        ]
+        found = con.execute(
+            f"SELECT {', '.join(probes)} FROM {_relation(source_sql, batch)}"
+        ).fetchall()[0]
+        keys: list[tuple[Column, str]] = []
+        aggs = []
+        for i, col in enumerate(batch):
+            absent = {
+                key
+                for j, need in enumerate(_PROBES)
+                if not found[i * len(_PROBES) + j]
+                for key in _NEEDS[need]
+            }
+            stats[col.raw] = dict.fromkeys(absent, 0)
+            for key, sql in _stats_sql(f"t_{col.raw}", decimal_comma):
+                if key not in absent:
+                    keys.append((col, key))
+                    aggs.append(sql)
+        values = con.execute(
+            f"SELECT {', '.join(aggs)} FROM {_relation(source_sql, batch)}"
+        ).fetchall()[0]
+        for (col, key), value in zip(keys, values, strict=True):
+            stats[col.raw][key] = int(value or 0)
+    return stats
+
+
+def choose_types(
     con: Any,
     source_sql: str,
     columns: list[Column],
-    out: Path,
     *,
     decimal_comma: bool,
     notes: list[str],
-) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], int]:
-    """Infer types, convert and write Parquet; return rows, columns, cell issues, issue count."""
-
-    def relation(cols: list[Column]) -> str:
-        # Per query, only the columns it uses: binding a view of every column costs ~25 ms
-        # per column per query on wide survey exports.
-        inner = []
-        outer = []
-        for col in cols:
-            if col.raw_type == "VARCHAR" and col.nulls_done:
-                inner.append(f"{col.raw} AS s_{col.raw}")
-                outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
-            elif col.raw_type == "VARCHAR":
-                trimmed = f"trim({col.raw}, {sql_str(WS)})"
-                inner.append(
-                    f"CASE WHEN {sql_in(f'lower({trimmed})', NA_TOKENS)} THEN NULL "
-                    f"ELSE {col.raw} END AS s_{col.raw}"
-                )
-                outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
-            else:
-                inner.append(f"{col.raw} AS s_{col.raw}")
-                outer.append(f"s_{col.raw}")
-        return (
-            f"(SELECT __line, {', '.join(outer)} "
-            f"FROM (SELECT __line, {', '.join(inner)} FROM {source_sql}))"
-        )
-
+) -> list[Column]:
+    """Infer every text column's type from the rows of `source_sql`; return the kept columns."""
     text_cols = [c for c in columns if c.raw_type == "VARCHAR"]
-    stats: dict[str, dict[str, int]] = {}
-    # A few columns per query keeps each query's plan small on very wide files.
-    for first in range(0, len(text_cols), STATS_BATCH):
-        batch = text_cols[first : first + STATS_BATCH]
-        keys: list[tuple[Column, str]] = []
-        aggs = []
-        for col in batch:
-            for key, sql in _stats_sql(f"t_{col.raw}", decimal_comma):
-                keys.append((col, key))
-                aggs.append(sql)
-        values = con.execute(f"SELECT {', '.join(aggs)} FROM {relation(batch)}").fetchall()[0]
-        for (col, key), value in zip(keys, values, strict=True):
-            stats.setdefault(col.raw, {})[key] = int(value or 0)
-    if text_cols:
-        for col in text_cols:
-            s = stats[col.raw]
-            if s["n"] == 0 and not col.source_name.strip(WS):
-                col.drop = True
-                continue
-            _choose(col, s, decimal_comma, notes)
+    stats = parse_counts(con, source_sql, text_cols, decimal_comma)
+    for col in text_cols:
+        s = stats[col.raw]
+        col.stats = s
+        if s["n"] == 0 and not col.source_name.strip(WS):
+            col.drop = True
+            continue
+        _choose(col, s, decimal_comma, notes)
 
     kept = [c for c in columns if not c.drop]
     # Naming notes go right after the "Read as ..." note, before the per-column ones.
@@ -306,6 +357,35 @@ def finish(
     notes[1:1] = naming
     if not kept:
         raise IngestError("The file has a header row but every column is empty.")
+    return kept
+
+
+def finish(
+    con: Any,
+    source_sql: str,
+    columns: list[Column],
+    out: Path,
+    *,
+    decimal_comma: bool,
+    notes: list[str],
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Infer types, convert and write Parquet; return rows, columns, cell issues, issue count."""
+    kept = choose_types(con, source_sql, columns, decimal_comma=decimal_comma, notes=notes)
+    return convert_columns(con, source_sql, kept, out, notes=notes)
+
+
+def convert_columns(
+    con: Any,
+    source_sql: str,
+    kept: list[Column],
+    out: Path,
+    *,
+    notes: list[str],
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Convert the typed columns, count and keep the cells that fail, write Parquet."""
+
+    def relation(cols: list[Column]) -> str:
+        return _relation(source_sql, cols)
 
     issues: list[dict[str, Any]] = []
     issue_count = 0

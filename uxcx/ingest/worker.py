@@ -36,6 +36,7 @@ from .sav import SPSS_FORMATS, convert_spss
 from .sniff import detect_encoding, detect_format, sniff
 from .stage_fast import fast_path_fits, stage_text_fast
 from .stage_text import Staged, stage_text
+from .typed import convert_typed
 from .xlsx import stage_xlsx
 
 # What the user reads when the worker hits a bug (the traceback goes to the server's log).
@@ -79,6 +80,11 @@ def convert(
         encoding = detect_encoding(src)
         dialect = sniff(src, encoding)
         if fast and fast_path_fits(src, dialect):
+            typed = convert_typed(
+                src, dialect, out, work_dir=work_dir, memory_mb=duckdb_memory_mb, encoding=encoding
+            )
+            if typed is not None:
+                return typed
             staged = stage_text_fast(src, dialect, stage_path, work_dir, duckdb_memory_mb)
         if staged is None:
             staged = stage_text(src, dialect, stage_path)
