@@ -291,7 +291,7 @@ def test_xlsx_first_sheet(results: dict[str, IngestResult]) -> None:
     assert r.notes[0] == "Read the first sheet, 'Responses', of an Excel workbook with 2 sheets."
 
 
-def test_parquet_is_rewritten_with_strings_inferred(results: dict[str, IngestResult]) -> None:
+def test_typed_parquet_keeps_its_types(results: dict[str, IngestResult]) -> None:
     r = results["small.parquet"]
     assert (r.source_format, r.rows) == ("parquet", 4)
     assert types(r) == {
@@ -300,12 +300,21 @@ def test_parquet_is_rewritten_with_strings_inferred(results: dict[str, IngestRes
         "churned": "BOOLEAN",
         "monthly_charge": "DOUBLE",
         "signup_date": "DATE",
-        "nps": "BIGINT",
+        "nps": "VARCHAR",  # text in the file, so text here: a typed file is not re-inferred
         "plan": "VARCHAR",
     }
     data = columns(r)
-    assert data["nps"] == [9, 10, None, 6]
+    assert data["nps"] == ["9", "10", "n/a", "6"]
     assert data["plan"] == ["Basic", "Pro", "Pro", " Basic"]  # text is kept as is
+
+
+def test_all_text_parquet_is_inferred_like_a_csv(tmp_path: Path) -> None:
+    src = tmp_path / "text.parquet"
+    table = pa.table({"nps": ["9", "10", "n/a", "6"], "ok": ["yes", "no", "yes", ""]})
+    pq.write_table(table, src)
+    r = run(tmp_path, src.read_bytes(), name="in.parquet")
+    assert types(r) == {"nps": "BIGINT", "ok": "BOOLEAN"}
+    assert columns(r) == {"nps": [9, 10, None, 6], "ok": [True, False, True, None]}
 
 
 def test_results_round_trip_and_leave_no_temporary_files(results: dict[str, IngestResult]) -> None:

@@ -50,6 +50,7 @@ class Column:
     what: str = ""  # "a number", ... for problem-cell notes
     drop: bool = False
     nulls_done: bool = False  # staging already turned NA tokens into nulls
+    infer: bool = True  # False: a text column kept exactly as it is (typed Parquet input)
     kind: str = ""  # what _choose read it as: "bool", "num", "time", "agree", "sat" ("" text)
     stats: dict[str, int] | None = None  # the parse counts the choice was made from
 
@@ -247,7 +248,10 @@ def _relation(source_sql: str, cols: list[Column]) -> str:
     inner = []
     outer = []
     for col in cols:
-        if col.raw_type == "VARCHAR" and col.nulls_done:
+        if not col.infer:
+            inner.append(f"{col.raw} AS s_{col.raw}")
+            outer.append(f"s_{col.raw}")
+        elif col.raw_type == "VARCHAR" and col.nulls_done:
             inner.append(f"{col.raw} AS s_{col.raw}")
             outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
         elif col.raw_type == "VARCHAR":
@@ -288,8 +292,12 @@ _PROBES = {
 }
 
 
+# Above this many rows the probes (4 regexes a cell) cost about what they save.
+PROBE_MAX_ROWS = 200_000
+
+
 def parse_counts(
-    con: Any, source_sql: str, cols: list[Column], decimal_comma: bool
+    con: Any, source_sql: str, cols: list[Column], decimal_comma: bool, *, probe: bool = True
 ) -> dict[str, dict[str, int]]:
     """The parse-count statistics of each text column: {raw: {key: count}}."""
     stats: dict[str, dict[str, int]] = {}
@@ -301,9 +309,13 @@ def parse_counts(
             for col in batch
             for pattern in _PROBES.values()
         ]
-        found = con.execute(
-            f"SELECT {', '.join(probes)} FROM {_relation(source_sql, batch)}"
-        ).fetchall()[0]
+        found = (
+            con.execute(
+                f"SELECT {', '.join(probes)} FROM {_relation(source_sql, batch)}"
+            ).fetchall()[0]
+            if probe
+            else [1] * len(probes)
+        )
         keys: list[tuple[Column, str]] = []
         aggs = []
         for i, col in enumerate(batch):
@@ -333,10 +345,12 @@ def choose_types(
     *,
     decimal_comma: bool,
     notes: list[str],
+    rows: int = 0,
 ) -> list[Column]:
     """Infer every text column's type from the rows of `source_sql`; return the kept columns."""
-    text_cols = [c for c in columns if c.raw_type == "VARCHAR"]
-    stats = parse_counts(con, source_sql, text_cols, decimal_comma)
+    text_cols = [c for c in columns if c.raw_type == "VARCHAR" and c.infer]
+    probe = rows <= PROBE_MAX_ROWS
+    stats = parse_counts(con, source_sql, text_cols, decimal_comma, probe=probe)
     for col in text_cols:
         s = stats[col.raw]
         col.stats = s
@@ -368,9 +382,12 @@ def finish(
     *,
     decimal_comma: bool,
     notes: list[str],
+    rows: int = 0,
 ) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], int]:
     """Infer types, convert and write Parquet; return rows, columns, cell issues, issue count."""
-    kept = choose_types(con, source_sql, columns, decimal_comma=decimal_comma, notes=notes)
+    kept = choose_types(
+        con, source_sql, columns, decimal_comma=decimal_comma, notes=notes, rows=rows
+    )
     return convert_columns(con, source_sql, kept, out, notes=notes)
 
 

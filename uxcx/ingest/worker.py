@@ -95,11 +95,12 @@ def convert(
         source_format = "xlsx"
     else:
         source_format = "parquet"
-        check_expanded_size(src, max_expanded_mb)
 
     allowed = [out] if staged else [src, out]
     con = connect(work_dir, duckdb_memory_mb, allowed)
     try:
+        if staged is None:
+            check_expanded_size(con, src, max_expanded_mb)
         if staged is not None:
             notes.extend(staged.notes)
             source_sql = f"read_parquet({sql_str(str(stage_path))})"
@@ -117,7 +118,13 @@ def convert(
             columns, source_sql = parquet_columns(con, src, notes)
         try:
             rows, out_columns, issues, issue_count = finish(
-                con, source_sql, columns, out, decimal_comma=decimal_comma, notes=notes
+                con,
+                source_sql,
+                columns,
+                out,
+                decimal_comma=decimal_comma,
+                notes=notes,
+                rows=staged.rows if staged else 0,
             )
         except Exception as exc:
             # A Parquet file can lie in ways the footer check cannot see; say so plainly.
