@@ -488,6 +488,23 @@ def _children() -> list[int]:
     return kids
 
 
+def test_time_limit_grows_with_the_file(tmp_path: Path) -> None:
+    from uxcx.ingest.supervisor import time_limit_s
+
+    small = tmp_path / "small.csv"
+    small.write_text("a\n1\n")
+    assert time_limit_s(small) == 120.0
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:
+        f.truncate(300 << 20)  # sparse: 300 MB without writing them
+    assert time_limit_s(big) == 420.0
+    book = tmp_path / "book.xlsx"
+    with open(book, "wb") as f:
+        f.write(b"PK\x03\x04")
+        f.truncate(10 << 20)
+    assert time_limit_s(book) == 170.0
+
+
 def test_timeout_kills_the_worker(tmp_path: Path) -> None:
     dest = tmp_path / "out" / "x.parquet"
     before = set(_children())
