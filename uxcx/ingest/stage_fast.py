@@ -22,9 +22,13 @@ FAST_NOTE = "Read with DuckDB's CSV reader."
 
 def fast_path_fits(src: Path, dialect: Dialect) -> bool:
     """Whether a text file is big and plain enough to try DuckDB's reader before Python's."""
+    return src.stat().st_size > FAST_MIN_BYTES and plain_layout(dialect)
+
+
+def plain_layout(dialect: Dialect) -> bool:
+    """Whether a text file's layout is one DuckDB's reader may read (if the lines agree)."""
     return (
-        src.stat().st_size > FAST_MIN_BYTES
-        and dialect.encoding in ("utf-8", "utf-8-sig")
+        dialect.encoding in ("utf-8", "utf-8-sig")
         and not dialect.preamble
         and not dialect.sep_line
         and not dialect.qualtrics

@@ -168,8 +168,12 @@ def convert_typed(
     work_dir: Path,
     memory_mb: int,
     encoding: str,
+    say_reader: bool = True,
 ) -> IngestResult | None:
-    """Read a large plain text file into typed Parquet in one scan; None: use the exact path."""
+    """Read a plain text file into typed Parquet in one scan; None: use the exact path.
+
+    ``say_reader`` adds the note naming DuckDB's reader (large files, as ``stage_fast`` does).
+    """
     import duckdb
 
     lines = physical_lines(src, dialect.delimiter)
@@ -181,7 +185,9 @@ def convert_typed(
     raw_names = [f"c{i}" for i in range(len(header))]
     decimal_comma = dialect.delimiter != ","
     kind = "single-column" if len(header) == 1 else DELIMITER_NAMES[dialect.delimiter]
-    notes = [f"Read as {kind} text in {ENCODING_NAMES[dialect.encoding]}.", FAST_NOTE]
+    notes = [f"Read as {kind} text in {ENCODING_NAMES[dialect.encoding]}."]
+    if say_reader:
+        notes.append(FAST_NOTE)
     names = final_names(header, notes)
     columns = [
         Column(h, raw=raw_names[i], raw_type="VARCHAR", name=names[i], nulls_done=True)

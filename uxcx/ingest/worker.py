@@ -34,7 +34,7 @@ from .parquet import check_expanded_size, parquet_columns
 from .result import IngestError, IngestResult, format_size, memory_message
 from .sav import SPSS_FORMATS, convert_spss
 from .sniff import detect_encoding, detect_format, sniff
-from .stage_fast import fast_path_fits, stage_text_fast
+from .stage_fast import fast_path_fits, plain_layout, stage_text_fast
 from .stage_text import Staged, stage_text
 from .typed import convert_typed
 from .xlsx import stage_xlsx
@@ -79,12 +79,22 @@ def convert(
     if fmt == "text":
         encoding = detect_encoding(src)
         dialect = sniff(src, encoding)
-        if fast and fast_path_fits(src, dialect):
+        # Any plain file tries the one-scan typed reader first: on a small one it reads every
+        # row for the inference (exactly the Python path's result) and spares the worker
+        # pyarrow and pandas (~1 s of imports); only a large one says which reader ran.
+        if fast and plain_layout(dialect):
             typed = convert_typed(
-                src, dialect, out, work_dir=work_dir, memory_mb=duckdb_memory_mb, encoding=encoding
+                src,
+                dialect,
+                out,
+                work_dir=work_dir,
+                memory_mb=duckdb_memory_mb,
+                encoding=encoding,
+                say_reader=fast_path_fits(src, dialect),
             )
             if typed is not None:
                 return typed
+        if fast and fast_path_fits(src, dialect):
             staged = stage_text_fast(src, dialect, stage_path, work_dir, duckdb_memory_mb)
         if staged is None:
             staged = stage_text(src, dialect, stage_path)
@@ -202,6 +212,10 @@ def disk_message(exc: BaseException, max_output_mb: int) -> str | None:
     return None
 
 
+# Below this address-space cap the worker cannot open DuckDB at all (measured: ~1.3 GB needed).
+MIN_MEMORY_MB = 1024
+
+
 def _duckdb_memory_mb(memory_mb: int) -> int:
     # Python, pyarrow and DuckDB's own code take ~500 MB of address space before any data;
     # DuckDB's buffer pool gets about half of the rest and spills to disk beyond that.
@@ -225,6 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-expanded-mb", type=int, default=2048)
     parser.add_argument("--max-output-mb", type=int, default=8192)
     args = parser.parse_args(argv)
+    if args.memory_mb < MIN_MEMORY_MB:
+        # DuckDB's own threads and code map more address space than this before any data;
+        # opening it under such a cap fails at best and segfaults at worst.
+        _write_json(args.result, {"ok": False, "error": memory_message(args.memory_mb)})
+        return 0
     _cap_memory(args.memory_mb)
     _cap_files(args.max_output_mb)
     os.environ["UXCX_MAX_TEMP_MB"] = str(args.max_output_mb)
