@@ -922,3 +922,26 @@ def test_workers_are_bounded_server_wide_and_queue_in_order():
         order.append("a")
     t.join(5)
     assert order == ["a", "b"]
+
+
+def test_cli_reads_small_files_in_process_and_the_server_never(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uxcx.ingest import allow_in_process, supervisor
+
+    worker_result = ingest_file(MESSY / "likert_sus.csv", tmp_path / "w" / "x.parquet")
+
+    def no_worker(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker process was started")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(supervisor.subprocess, "Popen", no_worker)
+        with allow_in_process():
+            here = ingest_file(MESSY / "likert_sus.csv", tmp_path / "h" / "x.parquet")
+        with pytest.raises(AssertionError, match="worker process"):
+            ingest_file(MESSY / "likert_sus.csv", tmp_path / "s" / "x.parquet")
+        with allow_in_process(max_bytes=10), pytest.raises(AssertionError, match="worker"):
+            ingest_file(MESSY / "likert_sus.csv", tmp_path / "b" / "x.parquet")
+    assert here.parquet_path == tmp_path / "h" / "x.parquet" and here.parquet_path.exists()
+    assert {**here.to_dict(), "parquet_path": ""} == {**worker_result.to_dict(), "parquet_path": ""}
+    assert list((tmp_path / "h").iterdir()) == [here.parquet_path]

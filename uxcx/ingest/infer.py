@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import money
 from .common import NA_TOKENS, WS, plural, sql_ident, sql_in, sql_str
 from .likert import AGREE5, AGREE7, SATISFACTION5, SEVEN_POINT_ONLY, label_key, label_to_int
 from .result import MAX_KEPT, IngestError
@@ -53,6 +54,7 @@ class Column:
     infer: bool = True  # False: a text column kept exactly as it is (typed Parquet input)
     kind: str = ""  # what _choose read it as: "bool", "num", "time", "agree", "sat" ("" text)
     stats: dict[str, int] | None = None  # the parse counts the choice was made from
+    meta: dict[str, str] = field(default_factory=dict)  # kept with the column: currency, unit
 
 
 def _stats_sql(t: str, decimal_comma: bool) -> list[tuple[str, str]]:
@@ -98,7 +100,7 @@ def _stats_sql(t: str, decimal_comma: bool) -> list[tuple[str, str]]:
         ]
     else:
         items += [(k, "0") for k in ("comma_num", "comma_int", "comma_only", "dot_only")]
-    return items
+    return items + money.stats_items(t, guarded)
 
 
 def _clean_number(t: str, decimal_comma: bool) -> str:
@@ -155,6 +157,14 @@ def _choose(col: Column, s: dict[str, int], decimal_comma: bool, notes: list[str
     agree = AGREE7 if s["seven"] else AGREE5
     candidates.append((s["agree7" if s["seven"] else "agree5"] / n, 3, "agree"))
     candidates.append((s["sat5"] / n, 4, "sat"))
+    # Amounts need a currency somewhere in the column, percentages a % sign: a plain number
+    # column stays "num" (it wins ties).
+    money_comma = s["money_comma_only"] > s["money_dot_only"]
+    money_ok = (s["money_c"] if money_comma else s["money_d"]) if s["cur"] else 0
+    candidates.append((money_ok / n, 5, "money"))
+    pct_comma = decimal_comma and s["pct_c"] > s["pct_d"]
+    pct_ok = (s["pct_c"] if pct_comma else s["pct_d"]) if s["pct_mark"] else 0
+    candidates.append((pct_ok / n, 6, "pct"))
     rate, _, kind = max(candidates, key=lambda c: (c[0], -c[1]))
     if rate < 0.95:
         return
@@ -204,6 +214,17 @@ def _choose(col: Column, s: dict[str, int], decimal_comma: bool, notes: list[str
                 notes.append(f"Read dates in '{name}' as {readable}.")
         if s["iso_tz"]:
             notes.append(f"Converted times with a time-zone offset in '{name}' to UTC.")
+    elif kind == "money":
+        # The note (with the currency) comes from choose_types, which can ask which one.
+        col.type = "DOUBLE"
+        col.expr = money.money_sql(t, money_comma)
+        col.what = "an amount of money"
+    elif kind == "pct":
+        col.type = "DOUBLE"
+        col.expr = money.percent_sql(t, pct_comma)
+        col.what = "a percentage"
+        col.meta["unit"] = "%"
+        notes.append(f"Read percentages in '{name}' as numbers from 0 to 100 (45% → 45).")
     else:
         scale = agree if kind == "agree" else SATISFACTION5
         col.type = "BIGINT"
@@ -278,6 +299,8 @@ _NEEDS = {
     "digit": (
         "code", "dot_num", "dot_int", "dot_sep", "iso_d", "iso_t", "iso_tz",
         "dmy_d", "dmy_t", "mdy_d", "mdy_t", "comma_num", "comma_int", "comma_only", "dot_only",
+        "cur", "money_d", "money_c", "money_dot_only", "money_comma_only", "pct_mark", "pct_d",
+        "pct_c",
     ),
     "letter": ("bool", "agree5", "agree7", "seven", "sat5"),
     # Dates have two separators: 2024-01-31, 31/01/2024, 31.01.2024.
@@ -358,6 +381,8 @@ def choose_types(
             col.drop = True
             continue
         _choose(col, s, decimal_comma, notes)
+        if col.kind == "money":
+            _name_currency(con, source_sql, col, notes)
 
     kept = [c for c in columns if not c.drop]
     # Naming notes go right after the "Read as ..." note, before the per-column ones.
@@ -372,6 +397,19 @@ def choose_types(
     if not kept:
         raise IngestError("The file has a header row but every column is empty.")
     return kept
+
+
+def _name_currency(con: Any, source_sql: str, col: Column, notes: list[str]) -> None:
+    """Keep the amounts' currency with the column, or keep a column mixing currencies as text."""
+    low, high = con.execute(
+        f"SELECT {money.currencies_sql(f't_{col.raw}')} FROM {_relation(source_sql, [col])}"
+    ).fetchall()[0]
+    if low != high:
+        col.kind, col.type, col.expr, col.what = "", "VARCHAR", "", ""
+        notes.append(f"Kept '{col.name}' as text because it mixes currencies ({low}, {high}).")
+        return
+    col.meta["currency"] = str(low)
+    notes.append(f"Read '{col.name}' as amounts in {low}.")
 
 
 def finish(
@@ -449,7 +487,7 @@ def convert_columns(
     query = f"SELECT {select} FROM {relation(kept)}"
     described = con.execute(f"DESCRIBE {query}").fetchall()
     out_columns = [
-        {"name": c.name, "source_name": c.source_name, "type": str(d[1])}
+        {"name": c.name, "source_name": c.source_name, "type": str(d[1]), **c.meta}
         for c, d in zip(kept, described, strict=True)
     ]
     written = con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet)").fetchall()
