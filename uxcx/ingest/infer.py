@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,7 +303,13 @@ _NEEDS = {
         "cur", "money_d", "money_c", "money_dot_only", "money_comma_only", "pct_mark", "pct_d",
         "pct_c",
     ),
+    "currency": ("cur", "money_d", "money_c", "money_dot_only", "money_comma_only"),
+    "percent": ("pct_mark", "pct_d", "pct_c"),
     "letter": ("bool", "agree5", "agree7", "seven", "sat5"),
+    # Every agreement and satisfaction label has one of these words.
+    "label": ("agree5", "agree7", "seven", "sat5"),
+    # A code has a leading zero or 16 digits in a row.
+    "code": ("code",),
     # Dates have two separators: 2024-01-31, 31/01/2024, 31.01.2024.
     "two_seps": ("iso_d", "iso_t", "iso_tz", "dmy_d", "dmy_t", "mdy_d", "mdy_t"),
     "comma": ("dot_sep",),
@@ -312,6 +319,10 @@ _PROBES = {
     "letter": "[A-Za-z]",
     "two_seps": "[/.-].*[/.-]",
     "comma": ",",
+    "label": "(?i)(agree|neutral|satisf)",
+    "code": "0[0-9]|[0-9]{16}",
+    "currency": money.CURRENCY,
+    "percent": "%",
 }
 
 
@@ -319,10 +330,24 @@ _PROBES = {
 PROBE_MAX_ROWS = 200_000
 
 
+def found_in(values: list[str]) -> dict[str, bool]:
+    """The probes of ``_PROBES`` answered in Python for a few values (a sample's)."""
+    return {need: any(re.search(pattern, v) for v in values) for need, pattern in _PROBES.items()}
+
+
 def parse_counts(
-    con: Any, source_sql: str, cols: list[Column], decimal_comma: bool, *, probe: bool = True
+    con: Any,
+    source_sql: str,
+    cols: list[Column],
+    decimal_comma: bool,
+    *,
+    probe: bool = True,
+    found: dict[str, dict[str, bool]] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """The parse-count statistics of each text column: {raw: {key: count}}."""
+    """The parse-count statistics of each text column: {raw: {key: count}}.
+
+    ``found`` ({raw: found_in(values)}) answers the probes without a query.
+    """
     stats: dict[str, dict[str, int]] = {}
     # A few columns per query keeps each query's plan small on very wide files.
     for first in range(0, len(cols), STATS_BATCH):
@@ -332,20 +357,20 @@ def parse_counts(
             for col in batch
             for pattern in _PROBES.values()
         ]
-        found = (
-            con.execute(
-                f"SELECT {', '.join(probes)} FROM {_relation(source_sql, batch)}"
-            ).fetchall()[0]
-            if probe
-            else [1] * len(probes)
-        )
+        if found is not None:
+            hits = [found[col.raw][need] for col in batch for need in _PROBES]
+        elif probe:
+            query = f"SELECT {', '.join(probes)} FROM {_relation(source_sql, batch)}"
+            hits = list(con.execute(query).fetchall()[0])
+        else:
+            hits = [True] * len(probes)
         keys: list[tuple[Column, str]] = []
         aggs = []
         for i, col in enumerate(batch):
             absent = {
                 key
                 for j, need in enumerate(_PROBES)
-                if not found[i * len(_PROBES) + j]
+                if not hits[i * len(_PROBES) + j]
                 for key in _NEEDS[need]
             }
             stats[col.raw] = dict.fromkeys(absent, 0)
@@ -369,11 +394,12 @@ def choose_types(
     decimal_comma: bool,
     notes: list[str],
     rows: int = 0,
+    found: dict[str, dict[str, bool]] | None = None,
 ) -> list[Column]:
     """Infer every text column's type from the rows of `source_sql`; return the kept columns."""
     text_cols = [c for c in columns if c.raw_type == "VARCHAR" and c.infer]
     probe = rows <= PROBE_MAX_ROWS
-    stats = parse_counts(con, source_sql, text_cols, decimal_comma, probe=probe)
+    stats = parse_counts(con, source_sql, text_cols, decimal_comma, probe=probe, found=found)
     for col in text_cols:
         s = stats[col.raw]
         col.stats = s

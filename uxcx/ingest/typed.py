@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import NA_TOKENS, connect, sql_ident, sql_str
-from .infer import Column, _choose, choose_types, final_names, parse_counts
+from .infer import Column, _choose, choose_types, final_names, found_in, parse_counts
 from .result import IngestError, IngestResult
 from .sniff import DELIMITER_NAMES, ENCODING_NAMES, Dialect
 from .stage_fast import FAST_NOTE, physical_lines, read_header
@@ -208,7 +208,18 @@ def convert_typed(
                 f"(SELECT 0 AS __line, {', '.join(f'{_text(n)} AS {n}' for n in raw_names)} "
                 "FROM sample)"
             )
-            kept = choose_types(con, sample_sql, columns, decimal_comma=decimal_comma, notes=notes)
+            # The sample's distinct values answer the probes in Python (a query of ~100
+            # regexes costs more to plan than to run on a few thousand rows).
+            distinct = con.execute(
+                f"SELECT {', '.join(f'list(DISTINCT {n})' for n in raw_names)} FROM sample"
+            ).fetchall()[0]
+            found = {
+                n: found_in([str(v) for v in d or []])
+                for n, d in zip(raw_names, distinct, strict=True)
+            }
+            kept = choose_types(
+                con, sample_sql, columns, decimal_comma=decimal_comma, notes=notes, found=found
+            )
             spellings = _null_spellings(con, raw_names)
         except (duckdb.Error, IngestError):
             return None
@@ -243,7 +254,7 @@ def convert_typed(
         )
         try:
             written, stats = con.execute(
-                f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, RETURN_STATS)"
+                f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION lz4_raw, RETURN_STATS)"
             ).fetchall()[0][1:5:3]
         except (duckdb.ConversionException, duckdb.InvalidInputException):
             written, stats = -1, {}
