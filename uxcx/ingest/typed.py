@@ -22,6 +22,7 @@ money) goes the exact way.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -54,26 +55,46 @@ _NA_RE = f"{_SPACE}({_TOKENS}){_SPACE}"
 MAX_NULL_STRINGS = 8
 
 
-def _take_sample(src: Path, dest: Path, data_lines: int) -> bool:
+def _take_sample(src: Path, dest: Path) -> bool:
     """Write the header, the first rows and spread chunks of `src` to `dest`; False if all fit."""
-    if data_lines <= SAMPLE_HEAD + SAMPLE_CHUNKS * SAMPLE_CHUNK_ROWS:
-        return False
     size = src.stat().st_size
-    with open(src, "rb") as f, open(dest, "wb") as out:
-        out.write(f.readline())
-        for _ in range(SAMPLE_HEAD):
-            out.write(f.readline())
+    with open(src, "rb") as f:
+        header = f.readline()
+        head = [f.readline() for _ in range(SAMPLE_HEAD)]
         start = f.tell()
-        for k in range(1, SAMPLE_CHUNKS + 1):
-            offset = start + (size - start) * k // (SAMPLE_CHUNKS + 1)
-            f.seek(max(offset - 1, f.tell()))
-            f.readline()  # the rest of a line cut in the middle
-            for _ in range(SAMPLE_CHUNK_ROWS):
-                line = f.readline()
-                if not line:
-                    break
-                out.write(line if line.endswith(b"\n") else line + b"\n")
+        # A file no longer than the sample is read whole.
+        for _ in range(SAMPLE_CHUNKS * SAMPLE_CHUNK_ROWS + 1):
+            if not f.readline():
+                return False
+        with open(dest, "wb") as out:
+            out.write(header)
+            out.writelines(head)
+            for k in range(1, SAMPLE_CHUNKS + 1):
+                offset = start + (size - start) * k // (SAMPLE_CHUNKS + 1)
+                f.seek(max(offset - 1, start))
+                f.readline()  # the rest of a line cut in the middle
+                for _ in range(SAMPLE_CHUNK_ROWS):
+                    line = f.readline()
+                    if not line:
+                        break
+                    out.write(line if line.endswith(b"\n") else line + b"\n")
     return True
+
+
+class _Counting(threading.Thread):
+    """physical_lines in a thread: it reads the file while DuckDB infers the sample's types."""
+
+    def __init__(self, src: Path, delimiter: str) -> None:
+        super().__init__(daemon=True)
+        self.src, self.delimiter = src, delimiter
+        self.lines: int | None = None
+
+    def run(self) -> None:
+        self.lines = physical_lines(self.src, self.delimiter)
+
+    def result(self) -> int | None:
+        self.join()
+        return self.lines
 
 
 def _csv_options(dialect: Dialect, columns: dict[str, str], extra: str = "") -> str:
@@ -176,9 +197,8 @@ def convert_typed(
     """
     import duckdb
 
-    lines = physical_lines(src, dialect.delimiter)
-    if lines is None or lines < 2:
-        return None
+    counting = _Counting(src, dialect.delimiter)
+    counting.start()
     header = read_header(src, dialect)
     if header is None:
         return None
@@ -194,7 +214,7 @@ def convert_typed(
         for i, h in enumerate(header)
     ]
     sample = work_dir / "sample.csv"
-    sampled = _take_sample(src, sample, lines - 1)
+    sampled = _take_sample(src, sample)
     con = connect(work_dir, memory_mb, [src, out])
     try:
         varchar = dict.fromkeys(raw_names, "VARCHAR")
@@ -222,6 +242,9 @@ def convert_typed(
             )
             spellings = _null_spellings(con, raw_names)
         except (duckdb.Error, IngestError):
+            return None
+        lines = counting.result()
+        if lines is None or lines < 2:
             return None
         read_types: dict[str, str] = {}
         select: list[str] = []
