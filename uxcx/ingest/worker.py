@@ -77,7 +77,10 @@ def convert(
     staged: Staged | None = None
     decimal_comma = False
     if fmt == "text":
-        encoding = detect_encoding(src)
+        # The typed reader checks UTF-8 as it scans, so a file whose first bytes are UTF-8
+        # skips decoding the whole file first; if the typed reader gives up, it is decoded.
+        provisional = fast and detect_encoding(src, provisional=True)
+        encoding = provisional or detect_encoding(src)
         dialect = sniff(src, encoding)
         # Any plain file tries the one-scan typed reader first: on a small one it reads every
         # row for the inference (exactly the Python path's result) and spares the worker
@@ -94,6 +97,8 @@ def convert(
             )
             if typed is not None:
                 return typed
+        if provisional and (full := detect_encoding(src)) != encoding:
+            encoding, dialect = full, sniff(src, full)
         if fast and fast_path_fits(src, dialect):
             staged = stage_text_fast(src, dialect, stage_path, work_dir, duckdb_memory_mb)
         if staged is None:
