@@ -107,6 +107,8 @@ def _label_sql(sql: str) -> str:
         (r"^SELECT count\(t_c", "infer: parse-count statistics (regexes)"),
         (r"^SELECT count_if\(\(t_c", "infer: cells that fail conversion"),
         (r"^DESCRIBE", "infer: DESCRIBE output"),
+        (r"^CREATE TEMP TABLE sample", "typed: sample rows as text"),
+        (r"^COPY \(SELECT .* read_csv", "typed: one scan read_csv → Parquet"),
         (r"^COPY \(SELECT", "write: converted Parquet"),
         (r"^SET|^PRAGMA", "connection settings"),
         (r"approx_count_distinct|count\(DISTINCT|profile", "profile columns"),
@@ -148,12 +150,15 @@ def profile_ingest(path: Path) -> str:
     w0, c0 = time.perf_counter(), cpu_now()
     with clock.phase("import worker modules"):
         importlib.import_module("uxcx.ingest.worker")
-    for module in ("uxcx.ingest.worker", "uxcx.ingest.stage_fast"):
+    for module in ("uxcx.ingest.worker", "uxcx.ingest.stage_fast", "uxcx.ingest.typed"):
         _timed_connect(module, clock)
     for module, name in [
         ("uxcx.ingest.worker", "detect_encoding"),
         ("uxcx.ingest.worker", "sniff"),
-        ("uxcx.ingest.stage_fast", "_physical_lines"),
+        ("uxcx.ingest.typed", "physical_lines"),
+        ("uxcx.ingest.typed", "_take_sample"),
+        ("uxcx.ingest.typed", "choose_types"),
+        ("uxcx.ingest.worker", "convert_typed"),
         ("uxcx.ingest.worker", "stage_text_fast"),
         ("uxcx.ingest.worker", "stage_text"),
         ("uxcx.ingest.worker", "finish"),

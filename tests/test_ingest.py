@@ -291,7 +291,7 @@ def test_xlsx_first_sheet(results: dict[str, IngestResult]) -> None:
     assert r.notes[0] == "Read the first sheet, 'Responses', of an Excel workbook with 2 sheets."
 
 
-def test_parquet_is_rewritten_with_strings_inferred(results: dict[str, IngestResult]) -> None:
+def test_typed_parquet_keeps_its_types(results: dict[str, IngestResult]) -> None:
     r = results["small.parquet"]
     assert (r.source_format, r.rows) == ("parquet", 4)
     assert types(r) == {
@@ -300,12 +300,21 @@ def test_parquet_is_rewritten_with_strings_inferred(results: dict[str, IngestRes
         "churned": "BOOLEAN",
         "monthly_charge": "DOUBLE",
         "signup_date": "DATE",
-        "nps": "BIGINT",
+        "nps": "VARCHAR",  # text in the file, so text here: a typed file is not re-inferred
         "plan": "VARCHAR",
     }
     data = columns(r)
-    assert data["nps"] == [9, 10, None, 6]
+    assert data["nps"] == ["9", "10", "n/a", "6"]
     assert data["plan"] == ["Basic", "Pro", "Pro", " Basic"]  # text is kept as is
+
+
+def test_all_text_parquet_is_inferred_like_a_csv(tmp_path: Path) -> None:
+    src = tmp_path / "text.parquet"
+    table = pa.table({"nps": ["9", "10", "n/a", "6"], "ok": ["yes", "no", "yes", ""]})
+    pq.write_table(table, src)
+    r = run(tmp_path, src.read_bytes(), name="in.parquet")
+    assert types(r) == {"nps": "BIGINT", "ok": "BOOLEAN"}
+    assert columns(r) == {"nps": [9, 10, None, 6], "ok": [True, False, True, None]}
 
 
 def test_results_round_trip_and_leave_no_temporary_files(results: dict[str, IngestResult]) -> None:
@@ -479,6 +488,23 @@ def _children() -> list[int]:
     return kids
 
 
+def test_time_limit_grows_with_the_file(tmp_path: Path) -> None:
+    from uxcx.ingest.supervisor import time_limit_s
+
+    small = tmp_path / "small.csv"
+    small.write_text("a\n1\n")
+    assert time_limit_s(small) == 120.0
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:
+        f.truncate(300 << 20)  # sparse: 300 MB without writing them
+    assert time_limit_s(big) == 420.0
+    book = tmp_path / "book.xlsx"
+    with open(book, "wb") as f:
+        f.write(b"PK\x03\x04")
+        f.truncate(10 << 20)
+    assert time_limit_s(book) == 170.0
+
+
 def test_timeout_kills_the_worker(tmp_path: Path) -> None:
     dest = tmp_path / "out" / "x.parquet"
     before = set(_children())
@@ -627,7 +653,19 @@ def assert_same_meaning(fast: object, slow: object) -> None:
     for attr in ("rows", "rejected_rows", "rejects", "blank_rows", "columns", "cell_issues"):
         assert getattr(fast, attr) == getattr(slow, attr), attr
     assert fast.cell_issue_count == slow.cell_issue_count
-    assert pq.read_table(fast.parquet_path).equals(pq.read_table(slow.parquet_path))
+    assert nullable(pq.read_table(fast.parquet_path)).equals(
+        nullable(pq.read_table(slow.parquet_path))
+    )
+
+
+def nullable(table: pa.Table) -> pa.Table:
+    """The same table with every field nullable.
+
+    DuckDB marks a Parquet column REQUIRED when its statistics prove no nulls, which depends on
+    how the rows were staged, not on the values; uxcx never reads the flag.
+    """
+    schema = pa.schema([f.with_nullable(True) for f in table.schema])
+    return table.cast(schema)
 
 
 def big_survey(rows: int, bad_line: str | None = None, at: int = 0) -> str:
@@ -884,3 +922,26 @@ def test_workers_are_bounded_server_wide_and_queue_in_order():
         order.append("a")
     t.join(5)
     assert order == ["a", "b"]
+
+
+def test_cli_reads_small_files_in_process_and_the_server_never(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uxcx.ingest import allow_in_process, supervisor
+
+    worker_result = ingest_file(MESSY / "likert_sus.csv", tmp_path / "w" / "x.parquet")
+
+    def no_worker(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker process was started")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(supervisor.subprocess, "Popen", no_worker)
+        with allow_in_process():
+            here = ingest_file(MESSY / "likert_sus.csv", tmp_path / "h" / "x.parquet")
+        with pytest.raises(AssertionError, match="worker process"):
+            ingest_file(MESSY / "likert_sus.csv", tmp_path / "s" / "x.parquet")
+        with allow_in_process(max_bytes=10), pytest.raises(AssertionError, match="worker"):
+            ingest_file(MESSY / "likert_sus.csv", tmp_path / "b" / "x.parquet")
+    assert here.parquet_path == tmp_path / "h" / "x.parquet" and here.parquet_path.exists()
+    assert {**here.to_dict(), "parquet_path": ""} == {**worker_result.to_dict(), "parquet_path": ""}
+    assert list((tmp_path / "h").iterdir()) == [here.parquet_path]

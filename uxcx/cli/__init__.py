@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from ..ingest import allow_in_process
 from . import correlate, datasets, metrics, share
 from .common import UsageError, one_line_errors, run_command
 
@@ -38,4 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `uxcx` console script."""
     args = build_parser().parse_args(argv)
-    return run_command(args.func, args)
+    # The user's own files on their own machine: small ones are read without a worker process.
+    with allow_in_process():
+        return run_command(args.func, args)

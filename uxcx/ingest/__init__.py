@@ -6,12 +6,13 @@ DuckDB, pandas or pyarrow: the worker's modules are imported by the worker proce
 """
 
 from .result import MAX_KEPT, IngestError, IngestResult, format_size, memory_message
-from .supervisor import ingest_file
+from .supervisor import allow_in_process, ingest_file
 
 __all__ = [
     "MAX_KEPT",
     "IngestError",
     "IngestResult",
+    "allow_in_process",
     "format_size",
     "ingest_file",
     "memory_message",

@@ -92,6 +92,22 @@ def looks_binary(sample: bytes) -> bool:
     return controls > max(2, len(sample) // 100)
 
 
+def utf8_by_sample(sample: bytes) -> bool:
+    """Whether choose_encoding says "utf-8" as soon as the rest of the file decodes too.
+
+    No byte-order mark, no NUL lanes, not binary, and the first bytes are UTF-8 (a character
+    cut at the sample's end aside). The typed reader then lets DuckDB check the rest: it
+    refuses invalid UTF-8, and the worker then asks choose_encoding itself.
+    """
+    if any(sample.startswith(mark) for mark, _ in _BOMS) or looks_binary(sample):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decodes(src: Path, encoding: str) -> bool:
     """Whether the whole file decodes strictly (the staging reader decodes strictly too)."""
     decoder = codecs.getincrementaldecoder(encoding)()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import money
 from .common import NA_TOKENS, WS, plural, sql_ident, sql_in, sql_str
 from .likert import AGREE5, AGREE7, SATISFACTION5, SEVEN_POINT_ONLY, label_key, label_to_int
 from .result import MAX_KEPT, IngestError
@@ -50,6 +52,10 @@ class Column:
     what: str = ""  # "a number", ... for problem-cell notes
     drop: bool = False
     nulls_done: bool = False  # staging already turned NA tokens into nulls
+    infer: bool = True  # False: a text column kept exactly as it is (typed Parquet input)
+    kind: str = ""  # what _choose read it as: "bool", "num", "time", "agree", "sat" ("" text)
+    stats: dict[str, int] | None = None  # the parse counts the choice was made from
+    meta: dict[str, str] = field(default_factory=dict)  # kept with the column: currency, unit
 
 
 def _stats_sql(t: str, decimal_comma: bool) -> list[tuple[str, str]]:
@@ -95,7 +101,7 @@ def _stats_sql(t: str, decimal_comma: bool) -> list[tuple[str, str]]:
         ]
     else:
         items += [(k, "0") for k in ("comma_num", "comma_int", "comma_only", "dot_only")]
-    return items
+    return items + money.stats_items(t, guarded)
 
 
 def _clean_number(t: str, decimal_comma: bool) -> str:
@@ -152,9 +158,18 @@ def _choose(col: Column, s: dict[str, int], decimal_comma: bool, notes: list[str
     agree = AGREE7 if s["seven"] else AGREE5
     candidates.append((s["agree7" if s["seven"] else "agree5"] / n, 3, "agree"))
     candidates.append((s["sat5"] / n, 4, "sat"))
+    # Amounts need a currency somewhere in the column, percentages a % sign: a plain number
+    # column stays "num" (it wins ties).
+    money_comma = s["money_comma_only"] > s["money_dot_only"]
+    money_ok = (s["money_c"] if money_comma else s["money_d"]) if s["cur"] else 0
+    candidates.append((money_ok / n, 5, "money"))
+    pct_comma = decimal_comma and s["pct_c"] > s["pct_d"]
+    pct_ok = (s["pct_c"] if pct_comma else s["pct_d"]) if s["pct_mark"] else 0
+    candidates.append((pct_ok / n, 6, "pct"))
     rate, _, kind = max(candidates, key=lambda c: (c[0], -c[1]))
     if rate < 0.95:
         return
+    col.kind = kind
 
     if kind == "bool":
         col.type = "BOOLEAN"
@@ -200,6 +215,17 @@ def _choose(col: Column, s: dict[str, int], decimal_comma: bool, notes: list[str
                 notes.append(f"Read dates in '{name}' as {readable}.")
         if s["iso_tz"]:
             notes.append(f"Converted times with a time-zone offset in '{name}' to UTC.")
+    elif kind == "money":
+        # The note (with the currency) comes from choose_types, which can ask which one.
+        col.type = "DOUBLE"
+        col.expr = money.money_sql(t, money_comma)
+        col.what = "an amount of money"
+    elif kind == "pct":
+        col.type = "DOUBLE"
+        col.expr = money.percent_sql(t, pct_comma)
+        col.what = "a percentage"
+        col.meta["unit"] = "%"
+        notes.append(f"Read percentages in '{name}' as numbers from 0 to 100 (45% → 45).")
     else:
         scale = agree if kind == "agree" else SATISFACTION5
         col.type = "BIGINT"
@@ -237,62 +263,158 @@ def final_names(sources: list[str], notes: list[str]) -> list[str]:
     return names
 
 
-def finish(
+def _relation(source_sql: str, cols: list[Column]) -> str:
+    """SQL over `source_sql` with ``__line``, ``s_<raw>`` (NA tokens as nulls) and ``t_<raw>``."""
+    # Per query, only the columns it uses: binding a view of every column costs ~25 ms
+    # per column per query on wide survey exports.
+    inner = []
+    outer = []
+    for col in cols:
+        if not col.infer:
+            inner.append(f"{col.raw} AS s_{col.raw}")
+            outer.append(f"s_{col.raw}")
+        elif col.raw_type == "VARCHAR" and col.nulls_done:
+            inner.append(f"{col.raw} AS s_{col.raw}")
+            outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
+        elif col.raw_type == "VARCHAR":
+            trimmed = f"trim({col.raw}, {sql_str(WS)})"
+            inner.append(
+                f"CASE WHEN {sql_in(f'lower({trimmed})', NA_TOKENS)} THEN NULL "
+                f"ELSE {col.raw} END AS s_{col.raw}"
+            )
+            outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
+        else:
+            inner.append(f"{col.raw} AS s_{col.raw}")
+            outer.append(f"s_{col.raw}")
+    return (
+        f"(SELECT __line, {', '.join(outer)} "
+        f"FROM (SELECT __line, {', '.join(inner)} FROM {source_sql}))"
+    )
+
+
+# What a value must contain for a count to find it (on trimmed text): a column without any
+# such value gets 0 for those counts without running their regexes. Planning ~20 regexes per
+# column costs more than counting them on a sample, and counting them on all rows is the
+# exact path's largest cost.
+_NEEDS = {
+    "digit": (
+        "code", "dot_num", "dot_int", "dot_sep", "iso_d", "iso_t", "iso_tz",
+        "dmy_d", "dmy_t", "mdy_d", "mdy_t", "comma_num", "comma_int", "comma_only", "dot_only",
+        "cur", "money_d", "money_c", "money_dot_only", "money_comma_only", "pct_mark", "pct_d",
+        "pct_c",
+    ),
+    "currency": ("cur", "money_d", "money_c", "money_dot_only", "money_comma_only"),
+    "percent": ("pct_mark", "pct_d", "pct_c"),
+    "letter": ("bool", "agree5", "agree7", "seven", "sat5"),
+    # Every agreement and satisfaction label has one of these words.
+    "label": ("agree5", "agree7", "seven", "sat5"),
+    # A code has a leading zero or 16 digits in a row.
+    "code": ("code",),
+    # Dates have two separators: 2024-01-31, 31/01/2024, 31.01.2024.
+    "two_seps": ("iso_d", "iso_t", "iso_tz", "dmy_d", "dmy_t", "mdy_d", "mdy_t"),
+    "comma": ("dot_sep",),
+}  # fmt: skip
+_PROBES = {
+    "digit": "[0-9]",
+    "letter": "[A-Za-z]",
+    "two_seps": "[/.-].*[/.-]",
+    "comma": ",",
+    "label": "(?i)(agree|neutral|satisf)",
+    "code": "0[0-9]|[0-9]{16}",
+    "currency": money.CURRENCY,
+    "percent": "%",
+}
+
+
+# Above this many rows the probes (4 regexes a cell) cost about what they save.
+PROBE_MAX_ROWS = 200_000
+
+
+def found_in(values: list[str]) -> dict[str, bool]:
+    """The probes of ``_PROBES`` answered in Python for a few values (a sample's)."""
+    return {need: any(re.search(pattern, v) for v in values) for need, pattern in _PROBES.items()}
+
+
+def parse_counts(
+    con: Any,
+    source_sql: str,
+    cols: list[Column],
+    decimal_comma: bool,
+    *,
+    probe: bool = True,
+    found: dict[str, dict[str, bool]] | None = None,
+) -> dict[str, dict[str, int]]:
+    """The parse-count statistics of each text column: {raw: {key: count}}.
+
+    ``found`` ({raw: found_in(values)}) answers the probes without a query.
+    """
+    stats: dict[str, dict[str, int]] = {}
+    # A few columns per query keeps each query's plan small on very wide files.
+    for first in range(0, len(cols), STATS_BATCH):
+        batch = cols[first : first + STATS_BATCH]
+        # On many rows only the probes that save the most run: a currency mark or a % sign
+        # spares 8 regexes a cell, a single regex or contains() finds it.
+        needs = list(_PROBES) if probe else ["currency", "percent"]
+        probes = [
+            f"count_if(contains(t_{col.raw}, {sql_str(_PROBES[need])}))"
+            if need in ("comma", "percent")
+            else f"count_if(regexp_matches(t_{col.raw}, {sql_str(_PROBES[need])}))"
+            for col in batch
+            for need in needs
+        ]
+        if found is not None:
+            hits = [found[col.raw][need] for col in batch for need in _PROBES]
+        else:
+            query = f"SELECT {', '.join(probes)} FROM {_relation(source_sql, batch)}"
+            answers = iter(con.execute(query).fetchall()[0])
+            hits = [
+                bool(next(answers)) if need in needs else True for _col in batch for need in _PROBES
+            ]
+        keys: list[tuple[Column, str]] = []
+        aggs = []
+        for i, col in enumerate(batch):
+            absent = {
+                key
+                for j, need in enumerate(_PROBES)
+                if not hits[i * len(_PROBES) + j]
+                for key in _NEEDS[need]
+            }
+            stats[col.raw] = dict.fromkeys(absent, 0)
+            for key, sql in _stats_sql(f"t_{col.raw}", decimal_comma):
+                if key not in absent:
+                    keys.append((col, key))
+                    aggs.append(sql)
+        values = con.execute(
+            f"SELECT {', '.join(aggs)} FROM {_relation(source_sql, batch)}"
+        ).fetchall()[0]
+        for (col, key), value in zip(keys, values, strict=True):
+            stats[col.raw][key] = int(value or 0)
+    return stats
+
+
+def choose_types(
     con: Any,
     source_sql: str,
     columns: list[Column],
-    out: Path,
     *,
     decimal_comma: bool,
     notes: list[str],
-) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], int]:
-    """Infer types, convert and write Parquet; return rows, columns, cell issues, issue count."""
-
-    def relation(cols: list[Column]) -> str:
-        # Per query, only the columns it uses: binding a view of every column costs ~25 ms
-        # per column per query on wide survey exports.
-        inner = []
-        outer = []
-        for col in cols:
-            if col.raw_type == "VARCHAR" and col.nulls_done:
-                inner.append(f"{col.raw} AS s_{col.raw}")
-                outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
-            elif col.raw_type == "VARCHAR":
-                trimmed = f"trim({col.raw}, {sql_str(WS)})"
-                inner.append(
-                    f"CASE WHEN {sql_in(f'lower({trimmed})', NA_TOKENS)} THEN NULL "
-                    f"ELSE {col.raw} END AS s_{col.raw}"
-                )
-                outer.append(f"s_{col.raw}, trim(s_{col.raw}, {sql_str(WS)}) AS t_{col.raw}")
-            else:
-                inner.append(f"{col.raw} AS s_{col.raw}")
-                outer.append(f"s_{col.raw}")
-        return (
-            f"(SELECT __line, {', '.join(outer)} "
-            f"FROM (SELECT __line, {', '.join(inner)} FROM {source_sql}))"
-        )
-
-    text_cols = [c for c in columns if c.raw_type == "VARCHAR"]
-    stats: dict[str, dict[str, int]] = {}
-    # A few columns per query keeps each query's plan small on very wide files.
-    for first in range(0, len(text_cols), STATS_BATCH):
-        batch = text_cols[first : first + STATS_BATCH]
-        keys: list[tuple[Column, str]] = []
-        aggs = []
-        for col in batch:
-            for key, sql in _stats_sql(f"t_{col.raw}", decimal_comma):
-                keys.append((col, key))
-                aggs.append(sql)
-        values = con.execute(f"SELECT {', '.join(aggs)} FROM {relation(batch)}").fetchall()[0]
-        for (col, key), value in zip(keys, values, strict=True):
-            stats.setdefault(col.raw, {})[key] = int(value or 0)
-    if text_cols:
-        for col in text_cols:
-            s = stats[col.raw]
-            if s["n"] == 0 and not col.source_name.strip(WS):
-                col.drop = True
-                continue
-            _choose(col, s, decimal_comma, notes)
+    rows: int = 0,
+    found: dict[str, dict[str, bool]] | None = None,
+) -> list[Column]:
+    """Infer every text column's type from the rows of `source_sql`; return the kept columns."""
+    text_cols = [c for c in columns if c.raw_type == "VARCHAR" and c.infer]
+    probe = rows <= PROBE_MAX_ROWS
+    stats = parse_counts(con, source_sql, text_cols, decimal_comma, probe=probe, found=found)
+    for col in text_cols:
+        s = stats[col.raw]
+        col.stats = s
+        if s["n"] == 0 and not col.source_name.strip(WS):
+            col.drop = True
+            continue
+        _choose(col, s, decimal_comma, notes)
+        if col.kind == "money":
+            _name_currency(con, source_sql, col, notes)
 
     kept = [c for c in columns if not c.drop]
     # Naming notes go right after the "Read as ..." note, before the per-column ones.
@@ -306,6 +428,51 @@ def finish(
     notes[1:1] = naming
     if not kept:
         raise IngestError("The file has a header row but every column is empty.")
+    return kept
+
+
+def _name_currency(con: Any, source_sql: str, col: Column, notes: list[str]) -> None:
+    """Keep the amounts' currency with the column, or keep a column mixing currencies as text."""
+    low, high = con.execute(
+        f"SELECT {money.currencies_sql(f't_{col.raw}')} FROM {_relation(source_sql, [col])}"
+    ).fetchall()[0]
+    if low != high:
+        col.kind, col.type, col.expr, col.what = "", "VARCHAR", "", ""
+        notes.append(f"Kept '{col.name}' as text because it mixes currencies ({low}, {high}).")
+        return
+    col.meta["currency"] = str(low)
+    notes.append(f"Read '{col.name}' as amounts in {low}.")
+
+
+def finish(
+    con: Any,
+    source_sql: str,
+    columns: list[Column],
+    out: Path,
+    *,
+    decimal_comma: bool,
+    notes: list[str],
+    rows: int = 0,
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Infer types, convert and write Parquet; return rows, columns, cell issues, issue count."""
+    kept = choose_types(
+        con, source_sql, columns, decimal_comma=decimal_comma, notes=notes, rows=rows
+    )
+    return convert_columns(con, source_sql, kept, out, notes=notes)
+
+
+def convert_columns(
+    con: Any,
+    source_sql: str,
+    kept: list[Column],
+    out: Path,
+    *,
+    notes: list[str],
+) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Convert the typed columns, count and keep the cells that fail, write Parquet."""
+
+    def relation(cols: list[Column]) -> str:
+        return _relation(source_sql, cols)
 
     issues: list[dict[str, Any]] = []
     issue_count = 0
@@ -352,7 +519,7 @@ def finish(
     query = f"SELECT {select} FROM {relation(kept)}"
     described = con.execute(f"DESCRIBE {query}").fetchall()
     out_columns = [
-        {"name": c.name, "source_name": c.source_name, "type": str(d[1])}
+        {"name": c.name, "source_name": c.source_name, "type": str(d[1]), **c.meta}
         for c, d in zip(kept, described, strict=True)
     ]
     written = con.execute(f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet)").fetchall()

@@ -13,56 +13,65 @@ from .result import IngestError, format_size
 _PHYSICAL_WIDTH = {"BOOLEAN": 1, "INT32": 4, "FLOAT": 4, "INT64": 8, "DOUBLE": 8, "INT96": 12}
 
 
-def parquet_expanded_bytes(src: Path) -> int:
-    """Estimate from the footer alone how many bytes the Parquet data would take once decoded."""
-    import pyarrow.parquet as pq
+def parquet_expanded_bytes(con: Any, src: Path) -> int:
+    """Estimate from the footer alone how many bytes the Parquet data would take once decoded.
 
+    DuckDB's ``parquet_metadata`` reads the footer (importing pyarrow for it cost ~0.7 s).
+    """
+    import duckdb
+
+    p = sql_str(str(src))
     try:
-        meta = pq.read_metadata(src)
-    except Exception:
+        chunks = con.execute(
+            "SELECT row_group_id, row_group_num_rows, row_group_bytes, column_id, type, "
+            f"total_uncompressed_size, dictionary_page_offset FROM parquet_metadata({p})"
+        ).fetchall()
+        num_rows = int(
+            con.execute(f"SELECT num_rows FROM parquet_file_metadata({p})").fetchall()[0][0]
+        )
+    except duckdb.Error:
         raise IngestError(
             "This Parquet file is damaged or incomplete, so uxcx could not read it."
         ) from None
-    total = 0
-    widths = []
-    for i in range(meta.num_columns):
-        widths.append(_PHYSICAL_WIDTH.get(meta.schema.column(i).physical_type, 16))
-    for g in range(meta.num_row_groups):
-        rg = meta.row_group(g)
-        group = 0
-        for c in range(rg.num_columns):
-            col = rg.column(c)
-            # Dictionary and run-length encoding make "uncompressed" page sizes tiny for
-            # repeated values, so also count each value at its decoded width.
-            width = widths[c] if c < len(widths) else 16
-            group += max(col.total_uncompressed_size, rg.num_rows * width)
-        total += max(group, rg.total_byte_size)
-    return int(max(total, meta.num_rows * sum(widths), _dictionary_bytes(src, meta)))
+    widths: dict[int, int] = {}
+    groups: dict[int, list[int]] = {}
+    for group, group_rows, group_bytes, column, physical, uncompressed, _ in chunks:
+        width = _PHYSICAL_WIDTH.get(str(physical), 16)
+        widths[int(column)] = width
+        acc = groups.setdefault(int(group), [0, int(group_bytes or 0)])
+        # Dictionary and run-length encoding make "uncompressed" page sizes tiny for
+        # repeated values, so also count each value at its decoded width.
+        acc[0] += max(int(uncompressed or 0), int(group_rows or 0) * width)
+    total = sum(max(group, claimed) for group, claimed in groups.values())
+    dictionary = {int(c[3]) for c in chunks if str(c[4]) == "BYTE_ARRAY" and c[6] is not None}
+    return int(max(total, num_rows * sum(widths.values()), _dictionary_bytes(con, p, dictionary)))
 
 
-def _dictionary_bytes(src: Path, meta: Any) -> int:
-    """Decoded bytes of dictionary-encoded text columns, without decoding them.
+def _dictionary_bytes(con: Any, p: str, columns: set[int]) -> int:
+    """Decoded bytes of dictionary-encoded text columns.
 
     A 1 KB file can repeat one 1 MB dictionary string in 100,000 rows (100 GB decoded) while its
-    footer reports ~1 MB: read such columns as dictionaries (indices + the small dictionary) and
-    add up each row's value length.
+    footer reports ~1 MB: add up each row's value length. DuckDB keeps such pages as dictionary
+    vectors, so the lengths are read without copying the values.
     """
-    import numpy as np
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    names = []
-    for i in range(meta.num_columns):
-        col = meta.schema.column(i)
-        chunks = [meta.row_group(g).column(i) for g in range(meta.num_row_groups)]
-        if col.physical_type == "BYTE_ARRAY" and any(c.has_dictionary_page for c in chunks):
-            names.append(col.path)
-    if not names:
+    if not columns:
         return 0
-    total = 0
+    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({p})").fetchall()
+    sums = []
+    # Top-level columns only: column_id counts leaves, which match DESCRIBE's order while no
+    # column is nested.
+    if any(str(d[1]).startswith(("STRUCT", "MAP")) or str(d[1]).endswith("]") for d in described):
+        return 0
+    for i, d in enumerate(described):
+        if i in columns:
+            fn = "octet_length" if str(d[1]) == "BLOB" else "strlen"
+            sums.append(f"coalesce(sum({fn}({sql_ident(str(d[0]))})), 0)::HUGEINT")
+    if not sums:
+        return 0
     try:
-        pf = pq.ParquetFile(src, read_dictionary=names)
-        groups = [pf.read_row_group(g, columns=names) for g in range(meta.num_row_groups)]
+        return int(
+            con.execute(f"SELECT {' + '.join(sums)} FROM read_parquet({p})").fetchall()[0][0]
+        )
     except MemoryError:
         raise
     except Exception:
@@ -70,21 +79,11 @@ def _dictionary_bytes(src: Path, meta: Any) -> int:
         raise IngestError(
             "This Parquet file is damaged or incomplete, so uxcx could not read it."
         ) from None
-    for group in groups:
-        for column in group.columns:
-            for chunk in column.chunks:
-                if not hasattr(chunk, "dictionary"):
-                    continue
-                lengths = pc.binary_length(chunk.dictionary).fill_null(0).to_numpy(False)
-                indices = chunk.indices.drop_null().to_numpy(False)
-                counts = np.bincount(indices, minlength=len(lengths))
-                total += int((lengths.astype("int64") * counts).sum())
-    return total
 
 
-def check_expanded_size(src: Path, max_expanded_mb: int) -> None:
+def check_expanded_size(con: Any, src: Path, max_expanded_mb: int) -> None:
     """Refuse a Parquet file whose footer says it would decode to more than the cap allows."""
-    expanded = parquet_expanded_bytes(src)
+    expanded = parquet_expanded_bytes(con, src)
     limit = max_expanded_mb * 1024 * 1024
     if expanded > limit:
         raise IngestError(
@@ -113,8 +112,12 @@ def parquet_columns(con: Any, src: Path, notes: list[str]) -> tuple[list[Column]
         raise IngestError("This Parquet file has columns but no rows.")
     notes.append(f"Read a Parquet file with {plural(len(fields_), 'column')}.")
     names = final_names([f[0] for f in fields_], notes)
+    # A file that carries types (any column not text) keeps them all: its text columns are
+    # text on purpose and are not re-inferred. Only an all-text file (a CSV saved as Parquet)
+    # has its types inferred like a CSV's.
+    typed = any(f[1] != "VARCHAR" for f in fields_)
     columns = [
-        Column(source_name=f[0], raw=f"c{i}", raw_type=f[1], name=names[i])
+        Column(source_name=f[0], raw=f"c{i}", raw_type=f[1], name=names[i], infer=not typed)
         for i, f in enumerate(fields_)
     ]
     select = ", ".join(f"{sql_ident(f[0])} AS c{i}" for i, f in enumerate(fields_))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .common import WS, is_blank
 from .encodings import ENCODING_NAMES as ENCODING_NAMES  # re-exported: the stagers' notes
-from .encodings import choose_encoding
+from .encodings import choose_encoding, utf8_by_sample
 from .result import IngestError
 from .surveymonkey import is_surveymonkey
 
@@ -69,10 +69,16 @@ def detect_format(src: Path) -> str:
     return "text"
 
 
-def detect_encoding(src: Path) -> str:
-    """Pick the text encoding: BOM, UTF-16/32 by NUL bytes, UTF-8, Windows-1252, charset-normalizer."""
+def detect_encoding(src: Path, *, provisional: bool = False) -> str:
+    """Pick the text encoding: BOM, UTF-16/32 by NUL bytes, UTF-8, Windows-1252, charset-normalizer.
+
+    ``provisional`` answers "utf-8" from the first bytes alone when they allow it (the caller
+    must have the rest checked, as DuckDB's reader does) and "" when they do not.
+    """
     with open(src, "rb") as f:
         sample = f.read(SAMPLE_BYTES)
+    if provisional:
+        return "utf-8" if utf8_by_sample(sample) else ""
     return choose_encoding(src, sample, src.stat().st_size)
 
 

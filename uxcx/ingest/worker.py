@@ -34,8 +34,9 @@ from .parquet import check_expanded_size, parquet_columns
 from .result import IngestError, IngestResult, format_size, memory_message
 from .sav import SPSS_FORMATS, convert_spss
 from .sniff import detect_encoding, detect_format, sniff
-from .stage_fast import fast_path_fits, stage_text_fast
+from .stage_fast import fast_path_fits, plain_layout, stage_text_fast
 from .stage_text import Staged, stage_text
+from .typed import convert_typed
 from .xlsx import stage_xlsx
 
 # What the user reads when the worker hits a bug (the traceback goes to the server's log).
@@ -76,8 +77,28 @@ def convert(
     staged: Staged | None = None
     decimal_comma = False
     if fmt == "text":
-        encoding = detect_encoding(src)
+        # The typed reader checks UTF-8 as it scans, so a file whose first bytes are UTF-8
+        # skips decoding the whole file first; if the typed reader gives up, it is decoded.
+        provisional = fast and detect_encoding(src, provisional=True)
+        encoding = provisional or detect_encoding(src)
         dialect = sniff(src, encoding)
+        # Any plain file tries the one-scan typed reader first: on a small one it reads every
+        # row for the inference (exactly the Python path's result) and spares the worker
+        # pyarrow and pandas (~1 s of imports); only a large one says which reader ran.
+        if fast and plain_layout(dialect):
+            typed = convert_typed(
+                src,
+                dialect,
+                out,
+                work_dir=work_dir,
+                memory_mb=duckdb_memory_mb,
+                encoding=encoding,
+                say_reader=fast_path_fits(src, dialect),
+            )
+            if typed is not None:
+                return typed
+        if provisional and (full := detect_encoding(src)) != encoding:
+            encoding, dialect = full, sniff(src, full)
         if fast and fast_path_fits(src, dialect):
             staged = stage_text_fast(src, dialect, stage_path, work_dir, duckdb_memory_mb)
         if staged is None:
@@ -89,11 +110,12 @@ def convert(
         source_format = "xlsx"
     else:
         source_format = "parquet"
-        check_expanded_size(src, max_expanded_mb)
 
     allowed = [out] if staged else [src, out]
     con = connect(work_dir, duckdb_memory_mb, allowed)
     try:
+        if staged is None:
+            check_expanded_size(con, src, max_expanded_mb)
         if staged is not None:
             notes.extend(staged.notes)
             source_sql = f"read_parquet({sql_str(str(stage_path))})"
@@ -111,7 +133,13 @@ def convert(
             columns, source_sql = parquet_columns(con, src, notes)
         try:
             rows, out_columns, issues, issue_count = finish(
-                con, source_sql, columns, out, decimal_comma=decimal_comma, notes=notes
+                con,
+                source_sql,
+                columns,
+                out,
+                decimal_comma=decimal_comma,
+                notes=notes,
+                rows=staged.rows if staged else 0,
             )
         except Exception as exc:
             # A Parquet file can lie in ways the footer check cannot see; say so plainly.
@@ -189,6 +217,10 @@ def disk_message(exc: BaseException, max_output_mb: int) -> str | None:
     return None
 
 
+# Below this address-space cap the worker cannot open DuckDB at all (measured: ~1.3 GB needed).
+MIN_MEMORY_MB = 1024
+
+
 def _duckdb_memory_mb(memory_mb: int) -> int:
     # Python, pyarrow and DuckDB's own code take ~500 MB of address space before any data;
     # DuckDB's buffer pool gets about half of the rest and spills to disk beyond that.
@@ -212,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-expanded-mb", type=int, default=2048)
     parser.add_argument("--max-output-mb", type=int, default=8192)
     args = parser.parse_args(argv)
+    if args.memory_mb < MIN_MEMORY_MB:
+        # DuckDB's own threads and code map more address space than this before any data;
+        # opening it under such a cap fails at best and segfaults at worst.
+        _write_json(args.result, {"ok": False, "error": memory_message(args.memory_mb)})
+        return 0
     _cap_memory(args.memory_mb)
     _cap_files(args.max_output_mb)
     os.environ["UXCX_MAX_TEMP_MB"] = str(args.max_output_mb)
