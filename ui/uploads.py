@@ -7,12 +7,15 @@ the workspace a few MB at a time and the ingest worker reads it from there.
 
 from __future__ import annotations
 
+import fcntl
 import secrets
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
+
+from uxcx.store.files import BUILDING
 
 Progress = Callable[[float, str], None]
 
@@ -66,11 +69,14 @@ def saved_uploads(
 ) -> Iterator[tuple[list[tuple[str, Path]], Progress]]:
     """Copy uploads under root; yields (name, path) pairs and the progress for what follows.
 
-    The folder is removed afterwards; its '.tmp-' name lets the workspace's leftover sweep
-    delete it if the server dies mid-upload.
+    The folder is removed afterwards. Its '.tmp-' name and the build lock it holds while in
+    use let the workspace's leftover sweep delete it at once when the server dies mid-upload
+    (and never while another server process sharing the workspace is still copying).
     """
     folder = Path(root) / f".tmp-upload-{secrets.token_hex(8)}"
     folder.mkdir(parents=True)
+    lock = open(folder / BUILDING, "w")  # noqa: SIM115 - closed in the finally below
+    fcntl.flock(lock, fcntl.LOCK_EX)
     total = max(sum(int(f.size) for f in files), 1)
     try:
         saved: list[tuple[str, Path]] = []
@@ -94,4 +100,5 @@ def saved_uploads(
 
         yield saved, rest
     finally:
+        lock.close()
         shutil.rmtree(folder, ignore_errors=True)

@@ -20,6 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = sorted((ROOT / "sample_data").glob("*.csv"))
 
 
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
+
+
 def _descendants(pid: int) -> list[int]:
     out: list[int] = []
     with contextlib.suppress(FileNotFoundError):
@@ -62,10 +69,16 @@ def test_killed_during_an_upload_then_restarted(browser, tmp_path):
         children = _descendants(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        # The worker leads its own session; systemd or docker stop it with the server.
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        # The worker leads its own session, but dies with the server (PR_SET_PDEATHSIG):
+        # no orphan keeps parsing a file nobody waits for.
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() and not _zombie(pid) for pid in children):
+            if time.monotonic() > deadline:
+                for pid in children:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                pytest.fail("the ingest worker outlived the killed server")
+            time.sleep(0.05)
         ctx.close()
     finally:
         if proc.poll() is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import threading
@@ -119,8 +120,18 @@ class _Watchdog:
 
     def _run(self) -> None:
         with self._cond:
-            while True:
+            while self._thread is not None:
                 self._cond.wait(self._fire_due())
+
+    def stop(self) -> None:
+        """End the thread (at exit): a daemon thread alive at shutdown keeps DuckDB's objects
+        from being freed, and DuckDB's bindings then print "nanobind: leaked …" on stderr."""
+        with self._cond:
+            thread, self._thread = self._thread, None
+            self._armed.clear()
+            self._cond.notify()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=1.0)
 
     def _fire_due(self) -> float | None:
         # A method of its own, so no cursor stays referenced from the loop's frame while idle.
@@ -133,6 +144,7 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+atexit.register(_WATCHDOG.stop)
 
 
 def _default_memory() -> str:

@@ -235,6 +235,8 @@ def ingest_file(
         str(int(max_expanded_mb)),
         "--max-output-mb",
         str(max_output_mb(src)),
+        "--parent-pid",
+        str(os.getpid()),
     ]
     proc: subprocess.Popen[bytes] | None = None
     try:

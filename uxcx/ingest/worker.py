@@ -233,6 +233,26 @@ def _write_json(path: Path, payload: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """Be killed when the server dies (SIGKILL included), so no orphan keeps parsing.
+
+    The worker leads its own session (the supervisor kills its whole group on a time limit),
+    so nothing else ends it with a killed server. PR_SET_PDEATHSIG fires when the thread that
+    started it ends; the supervisor's thread waits for the worker, so that is the server.
+    """
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the server's supervisor still kills on time
+        return
+    if os.getppid() != parent_pid:  # the server died before prctl took effect
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one ingest job as described by the command line; always exit 0 after writing JSON."""
     parser = argparse.ArgumentParser(prog="python -m uxcx.ingest.worker")
@@ -243,7 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--max-expanded-mb", type=int, default=2048)
     parser.add_argument("--max-output-mb", type=int, default=8192)
+    parser.add_argument("--parent-pid", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.parent_pid:
+        _die_with_parent(args.parent_pid)
     if args.memory_mb < MIN_MEMORY_MB:
         # DuckDB's own threads and code map more address space than this before any data;
         # opening it under such a cap fails at best and segfaults at worst.
