@@ -85,3 +85,31 @@ def test_a_bad_amount_is_a_problem_cell(tmp_path: Path) -> None:
         "value": "lots",
         "reason": "Not an amount of money; left empty.",
     }
+
+
+def test_clv_is_labelled_with_the_files_currency(tmp_path: Path, capsys) -> None:
+    """The currency the ingest kept reaches the CLV figure: JSON field, tile text, Dataset."""
+    import json
+    import statistics
+
+    from uxcx.cli import main
+    from uxcx.labels import value_text, with_currency
+    from uxcx.store import Workspace
+
+    src = tmp_path / "crm.csv"
+    src.write_text(
+        'customer_id,clv,churned\na,"$1,234.50",no\nb,$99.00,yes\nc,"$2,000.00",no\n',
+        encoding="utf-8",
+    )
+    assert main(["metrics", str(src), "--format", "json"]) == 0
+    clv = next(m for m in json.loads(capsys.readouterr().out)["metrics"] if m["metric"] == "clv")
+    assert clv["currency"] == "$"
+    assert clv["value"] == round(statistics.mean([1234.5, 99.0, 2000.0]), 4)
+    ds = Workspace(tmp_path / "ws").create_dataset([(src.name, src)])
+    assert ds.currency("clv") == "$"
+    assert value_text("clv", 1539.2, ds.currency("clv")) == "$1,539"
+    assert with_currency("−56", "€") == "−€56" and with_currency("1,539", "USD") == "1,539 USD"
+    # Plain numbers carry no currency: the sample's CLV stays bare.
+    plain = tmp_path / "plain.csv"
+    plain.write_text("customer_id,clv\na,10\nb,20\n", encoding="utf-8")
+    assert Workspace(tmp_path / "ws2").create_dataset([(plain.name, plain)]).currency("clv") is None

@@ -35,7 +35,9 @@ def _help(metric_id: str) -> str:
     return text
 
 
-def render_tile(d: TileData, per: Periods, spark: Spec | None = None) -> None:
+def render_tile(
+    d: TileData, per: Periods, spark: Spec | None = None, currency: str | None = None
+) -> None:
     """One bordered metric tile (spark: its sparkline's finished spec, if it has one)."""
     m = METRIC_BY_ID[d.metric_id]
     # Stretch to the row's height so tiles side by side line up.
@@ -51,7 +53,7 @@ def render_tile(d: TileData, per: Periods, spark: Spec | None = None) -> None:
                 st.caption("No rows in the current period or filters.")
             return
         r = d.current
-        value = value_text(d.metric_id, r.value)
+        value = value_text(d.metric_id, r.value, currency if d.metric_id == "clv" else None)
         # Greyed value: a small sample is shown, never hidden, but must not look like a finding.
         shown = f":gray[{value}]" if r.low_n else value
         delta = None
@@ -113,5 +115,5 @@ def render_tiles(
         cols = st.columns(per_row, gap="small")
         for col, mid in zip(cols, metric_ids[i : i + per_row], strict=False):
             with col:
-                render_tile(data[mid], per, sparks.get(mid))
+                render_tile(data[mid], per, sparks.get(mid), ds.currency("clv"))
     return per

@@ -34,13 +34,24 @@ def fmt_value(metric_id: str, x: float | None) -> str:
     return f"{sign}{x:,.{m.decimals}f}{unit}"
 
 
-def value_text(metric_id: str, x: float | None) -> str:
-    """A tile's headline value: fmt_value plus the scale for ratings ('4.12 /5')."""
+def value_text(metric_id: str, x: float | None, currency: str | None = None) -> str:
+    """A tile's headline value: fmt_value plus the scale ('4.12 /5') or currency ('$1,539')."""
     text = fmt_value(metric_id, x)
     unit = METRIC_BY_ID[metric_id].unit
     if unit in ("/5", "/7") and text != MISSING:
         text += f" {unit}"
+    elif currency and text != MISSING:
+        return with_currency(text, currency)
     return text
+
+
+def with_currency(amount: str, currency: str) -> str:
+    """An amount with the file's currency: a symbol before it ('$1,539', '−€56'), a code after
+    it ('1,539 USD'), as the ingest found it written."""
+    if currency.isalpha() and len(currency) > 1:
+        return f"{amount} {currency}"
+    sign, digits = (amount[0], amount[1:]) if amount[:1] in "−-+" else ("", amount)
+    return f"{sign}{currency}{digits}"
 
 
 def diff_text(metric_id: str, diff: float) -> str:

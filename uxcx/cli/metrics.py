@@ -65,17 +65,26 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         results, missing = answers[0]
         if args.by:
             results = with_overall(answers[1][0], results)
+        currency = ds.currency("clv")
         if args.format == "json":
             out = {
                 "engine": ws.engine.name,
                 "datasets": _datasets_json(ds),
-                "metrics": [r.to_json() for r in results],
+                "metrics": [_result_json(r, currency) for r in results],
                 "missing": [{"metric": m.metric_id, "needs": list(m.needs)} for m in missing],
             }
             print(json.dumps(out, indent=2, default=str))
         else:
             print(_table(ds, results, missing))
     return 0
+
+
+def _result_json(r: MetricResult, currency: str | None) -> dict[str, object]:
+    """A result's JSON; CLV gains "currency" when the file wrote amounts with one ("$", "EUR")."""
+    d: dict[str, object] = r.to_json()
+    if r.metric == "clv" and currency:
+        d["currency"] = currency
+    return d
 
 
 def with_overall(overall: list[MetricResult], groups: list[MetricResult]) -> list[MetricResult]:

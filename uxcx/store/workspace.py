@@ -96,6 +96,15 @@ class Dataset:
                 return t
         raise KeyError(name)
 
+    def currency(self, role: str = "clv") -> str | None:
+        """The currency the ingest read in the column mapped to `role` ('$', '€', 'USD'), if any."""
+        for t in self.tables:
+            col = t.roles.get(role)
+            for c in t.ingest.get("columns", []) if isinstance(col, str) else []:
+                if isinstance(c, dict) and c.get("name") == col and c.get("currency"):
+                    return str(c["currency"])
+        return None
+
     def parquet_path(self, table: TableEntry) -> Path:
         """Absolute path of a table's Parquet file."""
         return self.root / table.parquet
