@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from lifelines import KaplanMeierFitter
 from scipy import stats as sst
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import parquet_table
+from tests.helpers import RecordingEngine, parquet_table
 from tests.test_cli_correlate import run_captured
 from uxcx import retention as R
 from uxcx import stats as S
@@ -233,6 +234,29 @@ def test_comparison_on_common_customers_matches_scipy(telco):
     j = R.report.comparison_json(c)
     assert j["strongest"] == "csat" and j["scores"][0]["gap_to_strongest"] is None
     assert j["scores"][1]["gap_to_strongest"]["ci_low"] > 0
+
+
+def test_one_row_per_customer_shortcuts_give_the_grouped_numbers(telco):
+    """A table unique on its customer id skips the GROUP BY and the self-joins: same numbers."""
+    engine, tables, *_ = telco
+    assert any(t.customer_unique for t in tables)
+    rec = RecordingEngine(engine)
+    fast = R.compare_scores(rec, tables, "retention")
+    assert any("wide_rows" in sql for sql, _ in rec.queries)  # scores read off the CRM's rows
+    grouped = [replace(t, customer_unique=False) for t in tables]
+    slow = R.compare_scores(engine, grouped, "retention")
+    assert fast is not None and slow is not None and fast.n == slow.n
+    for a, b in zip(fast.scores, slow.scores, strict=True):
+        assert a.measure == b.measure and a.corr.n == b.corr.n
+        assert a.corr.r == pytest.approx(b.corr.r, rel=1e-12)
+        if b.gap is not None:
+            assert a.gap is not None and a.gap.p == pytest.approx(b.gap.p, rel=1e-9)
+    for ux in ("csat", "nps"):
+        x, y = (R.analyse(engine, ts, ux, "churned", drivers=False) for ts in (tables, grouped))
+        assert x.n == y.n and x.coverage == y.coverage and x.several_answers == y.several_answers
+        assert x.pearson.r == pytest.approx(y.pearson.r, rel=1e-12)
+        assert x.spearman.r == pytest.approx(y.spearman.r, rel=1e-12)
+        assert [(b.n, b.events) for b in x.bands] == [(b.n, b.events) for b in y.bands]
 
 
 def test_dependent_correlation_tests_match_published_values():
