@@ -450,3 +450,33 @@ def test_page_survival_from_dates_says_the_end_date(page_datasets, dates):
     assert headers[0].startswith("Survival")
     text = "\n".join(c.value for c in at.caption).replace("\\", "")
     assert f"to {dates[3].isoformat()}, the last date anywhere in the data" in text
+
+
+def test_flat_one_row_per_customer_file_needs_no_joins_and_gives_the_same_numbers(tmp_path):
+    """The benchmark's shape (every score and the churn flag on one row per customer): key
+    drivers and the comparison read one scan, with the numbers of the grouped, joined SQL."""
+    from benchmarks import generator
+
+    csv = tmp_path / "flat.csv"
+    generator.write(3000, csv, rows_per_customer=1, tenure=True)
+    ws = Workspace(tmp_path / "ws")
+    ds = ws.create_dataset([(csv.name, csv)])
+    tables = ds.table_infos(ws.engine)
+    assert len(tables) == 1 and tables[0].customer_unique
+    grouped = [replace(t, customer_unique=False) for t in tables]
+    rec = RecordingEngine(ws.engine)
+    fast = R.key_drivers(rec, tables, n_boot=50, seed=1)
+    assert rec.queries and all("JOIN" not in sql for sql, _ in rec.queries)
+    slow = R.key_drivers(ws.engine, grouped, n_boot=50, seed=1)
+    assert [k.target for k in fast] == [k.target for k in slow] == ["nps", "retention"]
+    for a, b in zip(fast, slow, strict=True):
+        assert a.n == b.n and a.r2 == pytest.approx(b.r2, rel=1e-9)
+        for x, y in zip(a.drivers, b.drivers, strict=True):
+            assert x.measure == y.measure and x.r == pytest.approx(y.r, rel=1e-9)
+            assert (x.share, x.ci_low, x.ci_high) == pytest.approx((y.share, y.ci_low, y.ci_high))
+    rec.queries.clear()
+    c = R.compare_scores(rec, tables, "churned")
+    assert all("JOIN" not in sql for sql, _ in rec.queries)
+    ref = R.compare_scores(ws.engine, grouped, "churned")
+    assert c is not None and ref is not None and c.n == ref.n
+    assert [s.corr.r for s in c.scores] == pytest.approx([s.corr.r for s in ref.scores], rel=1e-12)

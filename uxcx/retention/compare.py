@@ -9,28 +9,16 @@ z test for two correlations sharing the outcome). Associations, never effects.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from .. import stats
 from ..engines import Engine
-from ..kinds import Agg
 from ..metrics import SCORE_METRICS
 from ..sql import Filters, TableInfo
 from .analysis import _churn_rate_divisor
-from .ctes import (
-    Builder,
-    FilterPlan,
-    churn_expr,
-    measure_ctes,
-    one_row_per,
-    outcome_cte,
-    plan_filters,
-    typed,
-)
+from .ctes import Builder, measure_ctes, one_row_per, outcome_cte, plan_filters, wide_ctes
 from .errors import RetentionError
-from .measures import Measure, OutcomeSource, linked_measure, resolve_outcome
+from .measures import linked_measure, resolve_outcome
 from .results import MIN_CUSTOMERS, ScoreComparison, ScoreCorr
 
 __all__ = ["compare_scores"]
@@ -66,7 +54,9 @@ def compare_scores(
             measure_ctes(b, m, f"m{i}", m.table.role_column("customer_id") or "", "customer_id", fp)
     y = "1 - churned" if outcome == "retention" else "churned"
     if fused:
-        _wide_target(b, [(i, measures[i]) for i in fused], out, fp, y)
+        wide_ctes(b, [(f"m{i}", measures[i]) for i in fused], out, fp)
+        xs_sql = "".join(f", m{i}_x AS x{i}" for i in fused)
+        b.add("target", f"SELECT customer_id, {y} AS y{xs_sql} FROM wide WHERE churned IN (0, 1)")
     else:
         outcome_cte(b, out, fp, None)
         b.add("target", f"SELECT customer_id, {y} AS y FROM outcome WHERE churned IN (0, 1)")
@@ -156,60 +146,3 @@ def compare_scores(
             "correlations that share the outcome"
         ),
     )
-
-
-def _wide_target(
-    b: Builder, fused: list[tuple[int, Measure]], out: OutcomeSource, fp: FilterPlan, y: str
-) -> None:
-    """target (customer_id, y, x{i} of each fused score) from one scan of a table with one row
-    per customer: each x{i} is what the score's own per-customer CTE and LEFT JOIN would give
-    (the customers without an id join to nothing, so they are left out here)."""
-    d = b.dialect
-    t = out.table
-    where, params = fp.where(t, "c")
-    ref = f"c.{d.quote_ident(out.table.role_column('customer_id') or '')}"
-    cols = [f"{d.as_text(ref)} AS customer_id", f"{churn_expr(d, out, 'c')} AS churned"]
-    scored = ["customer_id", "churned"]
-    xs = []
-    for i, m in fused:
-        names = {a: f"m{i}_{a}" for a, _c, _k in m.columns}
-
-        def fill(template: str, names: dict[str, str] = names) -> str:
-            for a, n in names.items():
-                template = template.replace("{" + a + "}", n)
-            return template
-
-        cols += [f"{typed(d, t, 'c', col, kind)} AS {names[a]}" for a, col, kind in m.columns]
-        scored += [
-            f"{fill(m.value)} AS m{i}_v",
-            f"({fill(m.valid)}) AS m{i}_ok",
-            f"({fill(m.where) if m.where else 'TRUE'}) AS m{i}_in",
-        ]
-        agg = m.per_unit
-        xs.append(f"CASE WHEN m{i}_in THEN {d.row_aggregate(_renamed(agg, i))} END AS x{i}")
-    glue = "\n    AND " if where else "\n  WHERE "
-    b.add(
-        "wide_rows",
-        "SELECT "
-        + ",\n    ".join(cols)
-        + f"\n  FROM {t.source} AS c{where}{glue}{ref} IS NOT NULL",
-        params,
-    )
-    b.add("wide_scored", "SELECT " + ",\n    ".join(scored) + "\n  FROM wide_rows")
-    b.add(
-        "target",
-        f"SELECT customer_id, {y} AS y,\n    "
-        + ",\n    ".join(xs)
-        + "\n  FROM wide_scored WHERE churned IN (0, 1)",
-    )
-
-
-def _renamed(agg: Agg, i: int) -> Agg:
-    """A per-unit aggregate over score i's columns of the wide rows (v, ok → m{i}_v, m{i}_ok)."""
-
-    def sub(e: str | None) -> str | None:
-        if e is None:
-            return None
-        return re.sub(r"\bok\b", f"m{i}_ok", re.sub(r"\bv\b", f"m{i}_v", e))
-
-    return replace(agg, arg=sub(agg.arg) or agg.arg, where=sub(agg.where))

@@ -6,9 +6,11 @@ DuckDB (the default, snapshot-tested) or another engine.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ..kinds import Agg
 from ..roles import RoleKind
 from ..sql import DUCKDB, Dialect, Filters, TableInfo, filter_clauses
 from .measures import Measure, OutcomeSource
@@ -257,3 +259,50 @@ def _unique_outcome(
         + f"\n  FROM {t.source} AS c{where}{glue}{ref} IS NULL{group_by}"
     )
     b.add("outcome", body, [*params, *params])
+
+
+def wide_ctes(
+    b: Builder, fused: Sequence[tuple[str, Measure]], out: OutcomeSource, fp: FilterPlan
+) -> None:
+    """wide (customer_id, churned, {name}_x of each score) from one scan of the outcome's table,
+    one row per customer: each {name}_x is what the score's own per-customer CTE and a LEFT JOIN
+    on the id would give, without the join (customers without an id join to nothing: left out)."""
+    d = b.dialect
+    t = out.table
+    where, params = fp.where(t, "c")
+    ref = f"c.{d.quote_ident(t.role_column('customer_id') or '')}"
+    cols = [f"{d.as_text(ref)} AS customer_id", f"{churn_expr(d, out, 'c')} AS churned"]
+    scored = ["customer_id", "churned"]
+    xs = ["customer_id", "churned"]
+    for name, m in fused:
+        names = {a: f"{name}_{a}" for a, _c, _k in m.columns}
+
+        def fill(template: str, names: dict[str, str] = names) -> str:
+            for a, n in names.items():
+                template = template.replace("{" + a + "}", n)
+            return template
+
+        cols += [f"{typed(d, t, 'c', col, kind)} AS {names[a]}" for a, col, kind in m.columns]
+        scored += [
+            f"{fill(m.value)} AS {name}_v",
+            f"({fill(m.valid)}) AS {name}_ok",
+            f"({fill(m.where) if m.where else 'TRUE'}) AS {name}_in",
+        ]
+        x = d.row_aggregate(_renamed(m.per_unit, name))
+        xs.append(f"CASE WHEN {name}_in THEN {x} END AS {name}_x")
+    glue = "\n    AND " if where else "\n  WHERE "
+    rows = (
+        "SELECT " + ",\n    ".join(cols) + f"\n  FROM {t.source} AS c{where}{glue}{ref} IS NOT NULL"
+    )
+    b.add("wide_rows", rows, params)
+    b.add("wide_scored", "SELECT " + ",\n    ".join(scored) + "\n  FROM wide_rows")
+    b.add("wide", "SELECT " + ",\n    ".join(xs) + "\n  FROM wide_scored")
+
+
+def _renamed(agg: Agg, name: str) -> Agg:
+    """A per-unit aggregate over one score's columns of the wide rows (v, ok → {name}_v, _ok)."""
+
+    def sub(e: str) -> str:
+        return re.sub(r"\bok\b", f"{name}_ok", re.sub(r"\bv\b", f"{name}_v", e))
+
+    return replace(agg, arg=sub(agg.arg), where=None if agg.where is None else sub(agg.where))
