@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from lifelines import KaplanMeierFitter
 from scipy import stats as sst
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import parquet_table
+from tests.helpers import RecordingEngine, parquet_table
 from tests.test_cli_correlate import run_captured
 from uxcx import retention as R
 from uxcx import stats as S
@@ -235,6 +236,29 @@ def test_comparison_on_common_customers_matches_scipy(telco):
     assert j["scores"][1]["gap_to_strongest"]["ci_low"] > 0
 
 
+def test_one_row_per_customer_shortcuts_give_the_grouped_numbers(telco):
+    """A table unique on its customer id skips the GROUP BY and the self-joins: same numbers."""
+    engine, tables, *_ = telco
+    assert any(t.customer_unique for t in tables)
+    rec = RecordingEngine(engine)
+    fast = R.compare_scores(rec, tables, "retention")
+    assert any("wide_rows" in sql for sql, _ in rec.queries)  # scores read off the CRM's rows
+    grouped = [replace(t, customer_unique=False) for t in tables]
+    slow = R.compare_scores(engine, grouped, "retention")
+    assert fast is not None and slow is not None and fast.n == slow.n
+    for a, b in zip(fast.scores, slow.scores, strict=True):
+        assert a.measure == b.measure and a.corr.n == b.corr.n
+        assert a.corr.r == pytest.approx(b.corr.r, rel=1e-12)
+        if b.gap is not None:
+            assert a.gap is not None and a.gap.p == pytest.approx(b.gap.p, rel=1e-9)
+    for ux in ("csat", "nps"):
+        x, y = (R.analyse(engine, ts, ux, "churned", drivers=False) for ts in (tables, grouped))
+        assert x.n == y.n and x.coverage == y.coverage and x.several_answers == y.several_answers
+        assert x.pearson.r == pytest.approx(y.pearson.r, rel=1e-12)
+        assert x.spearman.r == pytest.approx(y.spearman.r, rel=1e-12)
+        assert [(b.n, b.events) for b in x.bands] == [(b.n, b.events) for b in y.bands]
+
+
 def test_dependent_correlation_tests_match_published_values():
     # Steiger (1980) p. 249 case A and Silver, Hittner & May (2006), as the R package cocor
     # checks them; Zou (2007) p. 409.
@@ -426,3 +450,33 @@ def test_page_survival_from_dates_says_the_end_date(page_datasets, dates):
     assert headers[0].startswith("Survival")
     text = "\n".join(c.value for c in at.caption).replace("\\", "")
     assert f"to {dates[3].isoformat()}, the last date anywhere in the data" in text
+
+
+def test_flat_one_row_per_customer_file_needs_no_joins_and_gives_the_same_numbers(tmp_path):
+    """The benchmark's shape (every score and the churn flag on one row per customer): key
+    drivers and the comparison read one scan, with the numbers of the grouped, joined SQL."""
+    from benchmarks import generator
+
+    csv = tmp_path / "flat.csv"
+    generator.write(3000, csv, rows_per_customer=1, tenure=True)
+    ws = Workspace(tmp_path / "ws")
+    ds = ws.create_dataset([(csv.name, csv)])
+    tables = ds.table_infos(ws.engine)
+    assert len(tables) == 1 and tables[0].customer_unique
+    grouped = [replace(t, customer_unique=False) for t in tables]
+    rec = RecordingEngine(ws.engine)
+    fast = R.key_drivers(rec, tables, n_boot=50, seed=1)
+    assert rec.queries and all("JOIN" not in sql for sql, _ in rec.queries)
+    slow = R.key_drivers(ws.engine, grouped, n_boot=50, seed=1)
+    assert [k.target for k in fast] == [k.target for k in slow] == ["nps", "retention"]
+    for a, b in zip(fast, slow, strict=True):
+        assert a.n == b.n and a.r2 == pytest.approx(b.r2, rel=1e-9)
+        for x, y in zip(a.drivers, b.drivers, strict=True):
+            assert x.measure == y.measure and x.r == pytest.approx(y.r, rel=1e-9)
+            assert (x.share, x.ci_low, x.ci_high) == pytest.approx((y.share, y.ci_low, y.ci_high))
+    rec.queries.clear()
+    c = R.compare_scores(rec, tables, "churned")
+    assert all("JOIN" not in sql for sql, _ in rec.queries)
+    ref = R.compare_scores(ws.engine, grouped, "churned")
+    assert c is not None and ref is not None and c.n == ref.n
+    assert [s.corr.r for s in c.scores] == pytest.approx([s.corr.r for s in ref.scores], rel=1e-12)

@@ -16,7 +16,7 @@ from ..engines import Engine
 from ..metrics import SCORE_METRICS
 from ..sql import Filters, TableInfo
 from .analysis import _churn_rate_divisor
-from .ctes import Builder, measure_ctes, outcome_cte, plan_filters
+from .ctes import Builder, measure_ctes, one_row_per, outcome_cte, plan_filters, wide_ctes
 from .errors import RetentionError
 from .measures import linked_measure, resolve_outcome
 from .results import MIN_CUSTOMERS, ScoreComparison, ScoreCorr
@@ -41,27 +41,44 @@ def compare_scores(
     d = engine.dialect
     fp = plan_filters(filters, [m.table for m in measures] + [out.table], d, every_dated=True)
     b = Builder(d)
+    cid = out.table.role_column("customer_id") or ""
+    # Scores in the outcome's own one-row-per-customer table are read off the same rows (no
+    # join of a 1M-row table with itself per score, the most of this query's time).
+    fused = [
+        i
+        for i, m in enumerate(measures)
+        if m.table.name == out.table.name and one_row_per(m.table, cid)
+    ]
     for i, m in enumerate(measures):
-        measure_ctes(b, m, f"m{i}", m.table.role_column("customer_id") or "", "customer_id", fp)
-    outcome_cte(b, out, fp, None)
+        if i not in fused:
+            measure_ctes(b, m, f"m{i}", m.table.role_column("customer_id") or "", "customer_id", fp)
     y = "1 - churned" if outcome == "retention" else "churned"
-    b.add("target", f"SELECT customer_id, {y} AS y FROM outcome WHERE churned IN (0, 1)")
+    if fused:
+        wide_ctes(b, [(f"m{i}", measures[i]) for i in fused], out, fp)
+        xs_sql = "".join(f", m{i}_x AS x{i}" for i in fused)
+        b.add("target", f"SELECT customer_id, {y} AS y{xs_sql} FROM wide WHERE churned IN (0, 1)")
+    else:
+        outcome_cte(b, out, fp, None)
+        b.add("target", f"SELECT customer_id, {y} AS y FROM outcome WHERE churned IN (0, 1)")
     ctes, params = b.text(), tuple(b.params)
     joins = "".join(
-        f"\n  LEFT JOIN m{i} ON m{i}.customer_id = t.customer_id" for i in range(len(measures))
+        f"\n  LEFT JOIN m{i} ON m{i}.customer_id = t.customer_id"
+        for i in range(len(measures))
+        if i not in fused
     )
+    xs = {i: f"t.x{i}" if i in fused else f"m{i}.x" for i in range(len(measures))}
 
     def listwise(keep: list[int]) -> list[str]:
         # On the customers with every kept score: n and every r (corr() skips NULL pairs).
-        every = " AND ".join(f"m{i}.x IS NOT NULL" for i in keep)
+        every = " AND ".join(f"{xs[i]} IS NOT NULL" for i in keep)
 
         def only(e: str) -> str:
             return f"CASE WHEN {every} THEN {e} END"
 
         cols = [f"{d.count_where(every)} AS n"]
-        cols += [f"corr({only(f'm{i}.x')}, {only('t.y')}) AS r{i}" for i in keep]
+        cols += [f"corr({only(xs[i])}, {only('t.y')}) AS r{i}" for i in keep]
         cols += [
-            f"corr({only(f'm{i}.x')}, {only(f'm{j}.x')}) AS r{i}_{j}"
+            f"corr({only(xs[i])}, {only(xs[j])}) AS r{i}_{j}"
             for a, i in enumerate(keep)
             for j in keep[a + 1 :]
         ]
@@ -71,7 +88,7 @@ def compare_scores(
     # One scan answers the usual case (every score kept): coverage and the listwise numbers.
     row = engine.query(
         f"{ctes}\nSELECT "
-        + ", ".join([*(f"count(m{i}.x) AS n{i}" for i in everyone), *listwise(everyone)])
+        + ", ".join([*(f"count({xs[i]}) AS n{i}" for i in everyone), *listwise(everyone)])
         + f"\nFROM target AS t{joins}",
         params,
     ).to_pylist()[0]

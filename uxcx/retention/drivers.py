@@ -18,7 +18,15 @@ from ..engines import Engine
 from ..metrics import UX_MEASURES
 from ..sql import Filters, TableInfo
 from ..stats.drivers import r_squared_many, shapley_r2_many
-from .ctes import Builder, measure_ctes, outcome_cte, plan_filters
+from .ctes import (
+    Builder,
+    FilterPlan,
+    measure_ctes,
+    one_row_per,
+    outcome_cte,
+    plan_filters,
+    wide_ctes,
+)
 from .errors import RetentionError
 from .measures import Measure, OutcomeSource, linked_measure, resolve_outcome
 from .results import MIN_CUSTOMERS, Driver, DriverTarget, KeyDrivers
@@ -79,6 +87,14 @@ def _fetch(
     scans = [m.table for m in measures] + [s.table for s in (nps, out) if s is not None]
     fp = plan_filters(filters, scans, d, every_dated=True)
     b = Builder(d)
+    cid = out.table.role_column("customer_id") if out is not None else None
+    scored = [*measures, *([nps] if nps is not None else [])]
+    if (
+        out is not None
+        and cid
+        and all(s.table.name == out.table.name and one_row_per(s.table, cid) for s in scored)
+    ):
+        return _fetch_wide(engine, b, measures, nps, out, fp, seed)
     for i, ms in enumerate(measures):
         measure_ctes(b, ms, f"m{i}", ms.table.role_column("customer_id") or "", "customer_id", fp)
     sides: list[tuple[DriverTarget, str]] = []
@@ -112,6 +128,41 @@ def _fetch(
     u = _floats(table, "u")
     xs = np.column_stack([_floats(table, f"x{i}") for i in range(len(measures))])
     return u, xs, {target: _floats(table, f"y_{target}") for target, _ in sides}
+
+
+def _fetch_wide(
+    engine: Engine,
+    b: Builder,
+    measures: list[Measure],
+    nps: Measure | None,
+    out: OutcomeSource,
+    fp: FilterPlan,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, dict[DriverTarget, np.ndarray]]:
+    """_fetch when every measure and target is in the outcome's one-row-per-customer table: one
+    scan, no joins (the same customers and values as the joined query)."""
+    d = engine.dialect
+    fused = [(f"m{i}", m) for i, m in enumerate(measures)] + ([("tn", nps)] if nps else [])
+    wide_ctes(b, fused, out, fp)
+    retained = "CASE WHEN churned IN (0, 1) THEN 1 - churned END"
+    cols = [f"m{i}_x AS x{i}" for i in range(len(measures))]
+    keep = ["churned IN (0, 1)"]
+    if nps is not None:
+        cols.append("tn_x AS y_nps")
+        keep.insert(0, "tn_x IS NOT NULL")
+    cols.append(f"{retained} AS y_retention")
+    table = engine.query(
+        b.text()
+        + f"\nSELECT {d.hash_unit(f't.customer_id, {int(seed)}')} AS u, "
+        + ", ".join(cols)
+        + "\nFROM wide AS t\nWHERE "
+        + " OR ".join(keep),
+        tuple(b.params),
+    )
+    u = _floats(table, "u")
+    xs = np.column_stack([_floats(table, f"x{i}") for i in range(len(measures))])
+    targets: list[DriverTarget] = ["nps", "retention"] if nps is not None else ["retention"]
+    return u, xs, {target: _floats(table, f"y_{target}") for target in targets}
 
 
 def _drivers_for(

@@ -79,9 +79,30 @@ class Dialect:
             sql = f"CAST({sql} AS {agg.cast})"
         return agg.wrap.format(sql)
 
+    def row_aggregate(self, agg: Agg) -> str:
+        """What `aggregate(agg)` gives over exactly one row, without grouping (a table that
+        already has one row per unit skips the GROUP BY, DuckDB's costliest step at 1M ids)."""
+        hit = f"CASE WHEN {agg.where} THEN {{}} END" if agg.where else "{}"
+        arg = "1" if agg.arg == "*" else agg.arg
+        if agg.func == "count":
+            sql = f"CAST(CASE WHEN {agg.where or 'TRUE'} AND {arg} IS NOT NULL THEN 1 ELSE 0 END AS BIGINT)"
+        elif agg.func == "avg":  # the mean of one value is the value, as a DOUBLE like avg()
+            sql = f"CAST({hit.format(arg)} AS DOUBLE)"
+        elif agg.func == "sum":
+            sql = hit.format(arg)
+        else:  # stddev_samp of a single value is NULL
+            sql = "CAST(NULL AS DOUBLE)"
+        if agg.cast:
+            sql = f"CAST({sql} AS {agg.cast})"
+        return agg.wrap.format(sql)
+
     def count_where(self, condition: str) -> str:
         """Rows where a condition holds."""
         return f"count(*) FILTER (WHERE {condition})"
+
+    def row_count_where(self, condition: str) -> str:
+        """count_where over exactly one row: 1 or 0, as a BIGINT like count()."""
+        return f"CAST(CASE WHEN {condition} THEN 1 ELSE 0 END AS BIGINT)"
 
     def count_if(self, condition: str) -> str:
         """Rows where a condition holds, as count_if: count_where's number (but NULL, not 0, when

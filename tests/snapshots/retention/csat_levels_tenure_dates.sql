@@ -10,19 +10,26 @@ ux_scored AS (
   FROM ux_rows
 ),
 ux AS (
-  SELECT customer_id, avg(v) FILTER (WHERE ok) AS x,
-    count(*) FILTER (WHERE ok) AS responses,
-    count(*) FILTER (WHERE NOT ok) AS out_of_scale
+  SELECT customer_id, CAST(CASE WHEN ok THEN v END AS DOUBLE) AS x,
+    CAST(CASE WHEN ok THEN 1 ELSE 0 END AS BIGINT) AS responses,
+    CAST(CASE WHEN NOT ok THEN 1 ELSE 0 END AS BIGINT) AS out_of_scale
   FROM ux_scored
   WHERE customer_id IS NOT NULL
-  GROUP BY customer_id
 ),
 outcome AS (
   SELECT CAST(c."Customer ID" AS VARCHAR) AS customer_id,
+    CASE WHEN c."Churn Date" IS NULL THEN 0 ELSE 1 END AS churned,
+    CASE WHEN CASE WHEN c."Churn Date" IS NULL THEN 0 ELSE 1 END IS NULL THEN 0 ELSE 1 END AS churn_values,
+    CASE WHEN (CASE WHEN c."Churn Date" IS NULL THEN 0 ELSE 1 END) = 1 THEN date_diff('day', CAST(c."Signup Date" AS DATE), CAST(c."Churn Date" AS DATE)) ELSE date_diff('day', CAST(c."Signup Date" AS DATE), DATE '2025-09-28') END / 30.4375 AS tenure
+  FROM read_parquet('/ws/crm.parquet') AS c
+  WHERE c."Customer ID" IS NOT NULL
+  UNION ALL
+  SELECT CAST(c."Customer ID" AS VARCHAR) AS customer_id,
     max(CASE WHEN c."Churn Date" IS NULL THEN 0 ELSE 1 END) AS churned,
-    count(DISTINCT CASE WHEN c."Churn Date" IS NULL THEN 0 ELSE 1 END) AS churn_values,
+    CASE WHEN min(CASE WHEN c."Churn Date" IS NULL THEN 0 ELSE 1 END) < max(CASE WHEN c."Churn Date" IS NULL THEN 0 ELSE 1 END) THEN 2 WHEN min(CASE WHEN c."Churn Date" IS NULL THEN 0 ELSE 1 END) IS NULL THEN 0 ELSE 1 END AS churn_values,
     max(CASE WHEN (CASE WHEN c."Churn Date" IS NULL THEN 0 ELSE 1 END) = 1 THEN date_diff('day', CAST(c."Signup Date" AS DATE), CAST(c."Churn Date" AS DATE)) ELSE date_diff('day', CAST(c."Signup Date" AS DATE), DATE '2025-09-28') END / 30.4375) AS tenure
   FROM read_parquet('/ws/crm.parquet') AS c
+  WHERE c."Customer ID" IS NULL
   GROUP BY 1
 ),
 linked AS (

@@ -21,7 +21,7 @@ outcome AS (
   SELECT CAST(c."id" AS VARCHAR) AS customer_id,
     CAST(c."team" AS VARCHAR) AS grp,
     max(CAST(c."left" AS INTEGER)) AS churned,
-    count(DISTINCT CAST(c."left" AS INTEGER)) AS churn_values
+    CASE WHEN min(CAST(c."left" AS INTEGER)) < max(CAST(c."left" AS INTEGER)) THEN 2 WHEN min(CAST(c."left" AS INTEGER)) IS NULL THEN 0 ELSE 1 END AS churn_values
   FROM read_parquet('/ws/team_customers.parquet') AS c
   GROUP BY 1, 2
 ),

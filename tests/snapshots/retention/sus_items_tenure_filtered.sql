@@ -1,4 +1,4 @@
--- level=customer mode=customer params=['2025-01-01', '2025-06-30', 'Pro']
+-- level=customer mode=customer params=['2025-01-01', '2025-06-30', 'Pro', 'Pro']
 WITH ux_rows AS (
   SELECT CAST(b."customer_id" AS VARCHAR) AS customer_id,
     CAST(b."I would say q1" AS DOUBLE) AS sus_q1,
@@ -30,12 +30,22 @@ ux AS (
 ),
 outcome AS (
   SELECT CAST(c."customer_id" AS VARCHAR) AS customer_id,
+    CASE WHEN c."churned" IS NULL THEN NULL WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('1', 'true', 't', 'yes', 'y', 'churned', 'success', 'succeeded', 'completed', 'complete', 'pass', 'passed', 'converted', 'bounced', 'cancelled', 'canceled') THEN 1 WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('0', 'false', 'f', 'no', 'n', 'active', 'retained', 'stayed', 'failure', 'failed', 'fail', 'incomplete', 'not completed') THEN 0 ELSE -1 END AS churned,
+    CASE WHEN CASE WHEN c."churned" IS NULL THEN NULL WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('1', 'true', 't', 'yes', 'y', 'churned', 'success', 'succeeded', 'completed', 'complete', 'pass', 'passed', 'converted', 'bounced', 'cancelled', 'canceled') THEN 1 WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('0', 'false', 'f', 'no', 'n', 'active', 'retained', 'stayed', 'failure', 'failed', 'fail', 'incomplete', 'not completed') THEN 0 ELSE -1 END IS NULL THEN 0 ELSE 1 END AS churn_values,
+    CAST(c."tenure_months" AS DOUBLE) AS tenure,
+    CAST(c."clv" AS DOUBLE) AS clv
+  FROM read_parquet('/ws/customers.parquet') AS c
+  WHERE CAST(c."plan" AS VARCHAR) IN (?)
+    AND c."customer_id" IS NOT NULL
+  UNION ALL
+  SELECT CAST(c."customer_id" AS VARCHAR) AS customer_id,
     max(CASE WHEN c."churned" IS NULL THEN NULL WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('1', 'true', 't', 'yes', 'y', 'churned', 'success', 'succeeded', 'completed', 'complete', 'pass', 'passed', 'converted', 'bounced', 'cancelled', 'canceled') THEN 1 WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('0', 'false', 'f', 'no', 'n', 'active', 'retained', 'stayed', 'failure', 'failed', 'fail', 'incomplete', 'not completed') THEN 0 ELSE -1 END) AS churned,
-    count(DISTINCT CASE WHEN c."churned" IS NULL THEN NULL WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('1', 'true', 't', 'yes', 'y', 'churned', 'success', 'succeeded', 'completed', 'complete', 'pass', 'passed', 'converted', 'bounced', 'cancelled', 'canceled') THEN 1 WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('0', 'false', 'f', 'no', 'n', 'active', 'retained', 'stayed', 'failure', 'failed', 'fail', 'incomplete', 'not completed') THEN 0 ELSE -1 END) AS churn_values,
+    CASE WHEN min(CASE WHEN c."churned" IS NULL THEN NULL WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('1', 'true', 't', 'yes', 'y', 'churned', 'success', 'succeeded', 'completed', 'complete', 'pass', 'passed', 'converted', 'bounced', 'cancelled', 'canceled') THEN 1 WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('0', 'false', 'f', 'no', 'n', 'active', 'retained', 'stayed', 'failure', 'failed', 'fail', 'incomplete', 'not completed') THEN 0 ELSE -1 END) < max(CASE WHEN c."churned" IS NULL THEN NULL WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('1', 'true', 't', 'yes', 'y', 'churned', 'success', 'succeeded', 'completed', 'complete', 'pass', 'passed', 'converted', 'bounced', 'cancelled', 'canceled') THEN 1 WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('0', 'false', 'f', 'no', 'n', 'active', 'retained', 'stayed', 'failure', 'failed', 'fail', 'incomplete', 'not completed') THEN 0 ELSE -1 END) THEN 2 WHEN min(CASE WHEN c."churned" IS NULL THEN NULL WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('1', 'true', 't', 'yes', 'y', 'churned', 'success', 'succeeded', 'completed', 'complete', 'pass', 'passed', 'converted', 'bounced', 'cancelled', 'canceled') THEN 1 WHEN lower(trim(CAST(c."churned" AS VARCHAR))) IN ('0', 'false', 'f', 'no', 'n', 'active', 'retained', 'stayed', 'failure', 'failed', 'fail', 'incomplete', 'not completed') THEN 0 ELSE -1 END) IS NULL THEN 0 ELSE 1 END AS churn_values,
     max(CAST(c."tenure_months" AS DOUBLE)) AS tenure,
     avg(CAST(c."clv" AS DOUBLE)) AS clv
   FROM read_parquet('/ws/customers.parquet') AS c
   WHERE CAST(c."plan" AS VARCHAR) IN (?)
+    AND c."customer_id" IS NULL
   GROUP BY 1
 ),
 linked AS (
