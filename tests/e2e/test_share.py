@@ -12,6 +12,7 @@ import re
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import ROOT, shot, start_server, stop_server, wait_idle
 from uxcx.store import Shares, Workspace
@@ -157,8 +158,20 @@ def test_share_panel_link_opens_the_same_view_read_only(srv, owner, ctx):
     assert shown != before, "the filter changes the numbers"
 
     sidebar.get_by_text("Share a read-only link").click()
-    sidebar.get_by_role("button", name="Create link").click()
-    sidebar.get_by_text("it is shown only this once").wait_for(timeout=SLOW)
+    create = sidebar.get_by_role("button", name="Create link")
+    create.wait_for(timeout=SLOW)
+    wait_idle(page, timeout=SLOW)
+    create.click()
+    notice = sidebar.get_by_text("it is shown only this once")
+    try:
+        notice.wait_for(timeout=30_000)
+    except PlaywrightTimeout:
+        # On a loaded machine a click landing while the filter's rerun settles can be lost by
+        # the browser (seen once in a full run); a user clicks again, so does the test.
+        wait_idle(page, timeout=SLOW)
+        if not notice.is_visible():
+            create.click()
+        notice.wait_for(timeout=SLOW)
     wait_idle(page, timeout=SLOW)
     link = sidebar.get_by_test_id("stCode").locator("code").inner_text().strip()
     sidebar.get_by_text("Last opened not yet").first.wait_for(timeout=10_000)
