@@ -33,7 +33,8 @@ if is_viewer():
 st.title("UX and CX, side by side")
 st.markdown(
     "Upload exports from your survey tool, usability studies and CRM/billing system "
-    "(CSV, TSV, Excel, Parquet or SPSS). Files that share a **customer id** are joined on it. "
+    "(CSV, TSV, Excel, Parquet or SPSS). Files that share a key (a **customer id**, an order "
+    "id, an e-mail…) are linked on it. "
     "Everything is computed with a 95% confidence interval and its n."
 )
 

@@ -244,7 +244,10 @@ def test_orphan_group_sorts_last_like_duckdb(engines):
     duck, spark, datasets = engines
     ds = datasets["orphans"]
     rs, _ = compute(spark, ds.table_infos(spark), ["nps"], by="plan")
-    assert [r.group for r in rs] == ["Basic", "Pro", None]
+    # Rows without a plan are the "(no value)" group (a null group means the whole data).
+    assert [r.group for r in rs] == ["Basic", "Pro", "(no value)"]
+    rd, _ = compute(duck, ds.table_infos(duck), ["nps"], by="plan")
+    assert [r.group for r in rd] == [r.group for r in rs]
 
 
 @pytest.mark.spark
