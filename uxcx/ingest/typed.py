@@ -90,7 +90,10 @@ class _Counting(threading.Thread):
         self.lines: int | None = None
 
     def run(self) -> None:
-        self.lines = physical_lines(self.src, self.delimiter)
+        try:
+            self.lines = physical_lines(self.src, self.delimiter)
+        except OSError:  # the file went away: the caller has given up on this path already
+            self.lines = None
 
     def result(self) -> int | None:
         self.join()
@@ -195,10 +198,32 @@ def convert_typed(
 
     ``say_reader`` adds the note naming DuckDB's reader (large files, as ``stage_fast`` does).
     """
-    import duckdb
-
     counting = _Counting(src, dialect.delimiter)
     counting.start()
+    try:
+        return _convert_typed(
+            src, dialect, out, counting,
+            work_dir=work_dir, memory_mb=memory_mb, encoding=encoding, say_reader=say_reader,
+        )  # fmt: skip
+    finally:
+        # Every way out waits for the count: a fallback must not leave a thread reading the
+        # file while the exact path reads it again (or after its folder is gone).
+        counting.join()
+
+
+def _convert_typed(
+    src: Path,
+    dialect: Dialect,
+    out: Path,
+    counting: _Counting,
+    *,
+    work_dir: Path,
+    memory_mb: int,
+    encoding: str,
+    say_reader: bool,
+) -> IngestResult | None:
+    import duckdb
+
     header = read_header(src, dialect)
     if header is None:
         return None
