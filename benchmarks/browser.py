@@ -32,16 +32,15 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from . import generator, runner, values
+from .server import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "browser.json"
@@ -70,36 +69,6 @@ TEXTS_JS = "() => [...document.querySelectorAll(\"[data-testid='stMetricValue']\
 
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(workspace: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port."""
-    port = _free_port()
-    env = {**os.environ, "UXCX_WORKSPACE": str(workspace), "PYTHONPATH": str(ROOT)}
-    log = open(workspace / "server.log", "w")  # noqa: SIM115 - the server owns it
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, base
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"streamlit did not start: {(workspace / 'server.log').read_text()}")
 
 
 def server_cpu_s(pid: int) -> float:

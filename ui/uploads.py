@@ -7,7 +7,6 @@ the workspace a few MB at a time and the ingest worker reads it from there.
 
 from __future__ import annotations
 
-import fcntl
 import secrets
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
-from uxcx.store.files import BUILDING
+from uxcx.store.files import hold_build_lock
 
 Progress = Callable[[float, str], None]
 
@@ -75,8 +74,7 @@ def saved_uploads(
     """
     folder = Path(root) / f".tmp-upload-{secrets.token_hex(8)}"
     folder.mkdir(parents=True)
-    lock = open(folder / BUILDING, "w")  # noqa: SIM115 - closed in the finally below
-    fcntl.flock(lock, fcntl.LOCK_EX)
+    lock = hold_build_lock(folder)  # released in the finally below
     total = max(sum(int(f.size) for f in files), 1)
     try:
         saved: list[tuple[str, Path]] = []

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from benchmarks.server import start_server, stop_server
+
+__all__ = ["start_server", "stop_server"]  # re-exported for the tests that start their own
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -58,46 +57,6 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1440, "height": 1000}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(workspace: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run app.py` on a free loopback port; return the process and base URL."""
-    port = _free_port()
-    env = {**os.environ, "UXCX_WORKSPACE": str(workspace)}
-    log = open(workspace / "server.log", "w")  # noqa: SIM115 - the process owns it
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py",
-         "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", *extra],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, base
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"streamlit did not start: {(workspace / 'server.log').read_text()}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """Terminate a server started by start_server."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """The app with an empty workspace; yields its base URL; stopped afterwards."""
@@ -116,6 +75,19 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
                            timeout=timeout)  # fmt: skip
     page.wait_for_timeout(300)
+
+
+def upload(page, url: str, files) -> None:
+    """Open `url` (Data sources), load `files` through the real file input, wait for the table."""
+    page.goto(url)
+    wait_idle(page)
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
+        [str(p) for p in files]
+    )
+    wait_idle(page)
+    page.get_by_role("button", name="Load files").click()
+    page.get_by_text("Every metric this data supports").wait_for(timeout=120_000)
+    wait_idle(page)
 
 
 def shot(page, name: str) -> Path:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.e2e.conftest import ROOT, shot, wait_idle
+from tests.e2e.conftest import ROOT, shot, upload, wait_idle
 from uxcx.metrics import METRIC_BY_ID
 
 pytestmark = pytest.mark.browser
@@ -43,15 +43,7 @@ def uploaded(server, browser):
     """Upload the sample files through the real file input once; return the dataset's URL."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = ctx.new_page()
-    page.goto(server)
-    wait_idle(page)
-    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
-        [str(p) for p in SAMPLE]
-    )
-    wait_idle(page)
-    page.get_by_role("button", name="Load files").click()
-    page.get_by_text("Every metric this data supports").wait_for(timeout=120_000)
-    wait_idle(page)
+    upload(page, server, SAMPLE)
     no_exceptions(page)
     shot(page, "01-data-sources")
     url = page.url

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ROOT, shot, wait_idle
+from tests.e2e.conftest import ROOT, shot, upload, wait_idle
 from tests.e2e.test_browser import dataset_id, no_exceptions
 
 pytestmark = pytest.mark.browser
@@ -19,15 +19,7 @@ FILES = [
 def test_shop_upload_shows_the_join_graph_and_csat_by_order_status(server, browser):
     ctx = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = ctx.new_page()
-    page.goto(server)
-    wait_idle(page)
-    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
-        [str(p) for p in FILES]
-    )
-    wait_idle(page)
-    page.get_by_role("button", name="Load files").click()
-    page.get_by_text("Every metric this data supports").wait_for(timeout=120_000)
-    wait_idle(page)
+    upload(page, server, FILES)
     no_exceptions(page)
     ds = dataset_id(page.url)
     base = page.url.split("?")[0].rsplit("/", 1)[0]

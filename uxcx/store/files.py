@@ -9,9 +9,20 @@ import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 BUILDING = ".building"  # the build lock inside a half-built dataset directory
+
+
+def hold_build_lock(folder: Path) -> IO[str]:
+    """Lock a half-built '.tmp-' folder as in use; closing the returned file releases it.
+
+    A lock nobody holds marks a build whose process died, so the leftover sweep (any replica's)
+    removes that folder at once and never one still being built (see `abandoned`).
+    """
+    f = open(folder / BUILDING, "w")  # noqa: SIM115 - the caller closes it
+    fcntl.flock(f, fcntl.LOCK_EX)
+    return f
 
 
 def safe_filename(name: str, used: set[str]) -> str:

@@ -31,7 +31,7 @@ from ..ingest.supervisor import ingest_memory_mb
 from ..roles import RoleMap, detect_roles, validate_mapping
 from ..sql import Join, TableInfo
 from . import files as disk
-from .files import BUILDING, abandoned, json_safe, safe_filename, write_json
+from .files import BUILDING, abandoned, hold_build_lock, json_safe, safe_filename, write_json
 from .joins import detect_joins, key_stem, measure_join, remeasure
 from .profile import customer_unique, profile_columns
 from .shares import new_token
@@ -178,10 +178,7 @@ class Workspace:
         tmp = self.root / f".tmp-{ds_id}-{secrets.token_hex(4)}"
         (tmp / "sources").mkdir(parents=True)
         (tmp / "tables").mkdir()
-        # Held while the dataset is built: a lock nobody holds marks a build whose process died,
-        # so the next start (any replica's) removes it at once and never one still being built.
-        building = open(tmp / BUILDING, "w")  # noqa: SIM115 - closed in the finally below
-        fcntl.flock(building, fcntl.LOCK_EX)
+        building = hold_build_lock(tmp)  # released in the finally below
         report = progress or (lambda _f, _m: None)
         try:
             jobs = []
