@@ -16,6 +16,9 @@ $(STAMP): requirements-dev.lock requirements.lock pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --require-hashes -r requirements-dev.lock
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	# An editable install has no bytecode, and PYTHONDONTWRITEBYTECODE=1 (this machine's setting)
+	# keeps Python from writing it: without this every `uxcx` command recompiles ~50 modules.
+	$(PY) -m compileall -q uxcx >/dev/null
 	touch $(STAMP)
 
 # Runtime only (no pytest, playwright, mypy, pyspark...). Into .venv it drops the stamp, so the next

@@ -193,13 +193,13 @@ def profile_metrics(path: Path, by: str | None) -> str:
         clock.wrap(module, name, label)
     try:
         engine_cls = importlib.import_module("uxcx.engines.duckdb").DuckDBEngine
-        original_query = engine_cls.query
+        original_run = engine_cls._run
 
-        def query(self, sql, params=()):
+        def run(self, sql, params, fetch):
             with clock.phase("  " + _label_sql(sql) + " (engine.query)"):
-                return original_query(self, sql, params)
+                return original_run(self, sql, params, fetch)
 
-        engine_cls.query = query
+        engine_cls._run = run
     except (ImportError, AttributeError):
         clock.notes.append("engine queries not timed")
     args = ["metrics", str(path), "--format", "json"] + (["--by", by] if by else [])

@@ -42,8 +42,16 @@ class RecordingEngine:
 
     def query(self, sql: str, params=()) -> pa.Table:
         """Run and record."""
-        self.queries.append((sql.replace(str(self._engine.workspace), "/ws"), tuple(params)))
+        self._record(sql, params)
         return self._engine.query(sql, params)
+
+    def rows(self, sql: str, params=()) -> list[dict]:
+        """Run and record (the result as dicts)."""
+        self._record(sql, params)
+        return self._engine.rows(sql, params)
+
+    def _record(self, sql: str, params) -> None:
+        self.queries.append((sql.replace(str(self._engine.workspace), "/ws"), tuple(params)))
 
     def text(self) -> str:
         """Every recorded query with its parameters, in order."""

@@ -24,13 +24,13 @@ def workspace(tmp_path_factory):
 def test_rerun_with_same_inputs_runs_no_sql(workspace, monkeypatch, page):
     monkeypatch.setenv("UXCX_WORKSPACE", str(workspace))
     calls: list[str] = []
-    real = DuckDBEngine.query
+    real = DuckDBEngine._run  # behind both query() (Arrow) and rows() (dicts)
 
-    def counting(self, sql, params=()):
+    def counting(self, sql, params, fetch):
         calls.append(sql)
-        return real(self, sql, params)
+        return real(self, sql, params, fetch)
 
-    monkeypatch.setattr(DuckDBEngine, "query", counting)
+    monkeypatch.setattr(DuckDBEngine, "_run", counting)
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
     at.query_params["dataset"] = "sample"
     at.run()

@@ -58,9 +58,11 @@ def test_the_app_shows_a_stopped_query_as_a_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv("UXCX_WORKSPACE", str(tmp_path))
     ds = Workspace(tmp_path).create_dataset([("a.csv", CSV)])
     slow = DuckDBEngine(tmp_path / "slow", timeout_s=0.3)
-    real = DuckDBEngine.query
+    real = DuckDBEngine._run  # behind both query() and rows()
     # Every query of the page becomes the cross join, run (and interrupted) by a real engine.
-    monkeypatch.setattr(DuckDBEngine, "query", lambda self, sql, params=(): real(slow, SLOW))
+    monkeypatch.setattr(
+        DuckDBEngine, "_run", lambda self, sql, params, fetch: real(slow, SLOW, (), fetch)
+    )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.query_params["dataset"] = ds.id
     at.run()  # through app.py's frame (switch_page would run the page file bare)

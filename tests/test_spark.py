@@ -206,6 +206,11 @@ class Schemas:
         self.schemas.append(table.schema)
         return table
 
+    def rows(self, sql, params=()):
+        # The Arrow schema for the type comparison, and the engine's own rows (what compute reads).
+        self.schemas.append(self.engine.query(sql, params).schema)
+        return self.engine.rows(sql, params)
+
 
 def run_both(engines, dataset: str, **kw) -> tuple[int, float]:
     """compute() on both engines: the same metrics missing, result columns and results."""

@@ -123,7 +123,7 @@ def result_from_row(metric: Metric, row: dict[str, Any], q: CompiledQuery) -> Me
 def run_query(engine: Engine, q: CompiledQuery) -> list[MetricResult]:
     """Execute one compiled metric query and return its results (one per group/period)."""
     metric = get_metric(q.metric_id)
-    rows = engine.query(q.sql, q.params).to_pylist()
+    rows = engine.rows(q.sql, q.params)
     return [result_from_row(metric, r, q) for r in rows]
 
 
@@ -210,7 +210,7 @@ def compute_many(
         )
         found: dict[tuple[int, str], list[MetricResult]] = {}
         for bq in batch.queries:
-            rows = engine.query(bq.sql, bq.params).to_pylist()
+            rows = engine.rows(bq.sql, bq.params)
             for (pos, mid), stats in bq.split(rows).items():
                 # Each grouping set says its own breakdown: the overall row of a set without
                 # "grp" has group None (the whole data), not "(no value)".

@@ -42,10 +42,10 @@ def segment_values(engine: Engine, ds: Dataset) -> dict[str, list[str]]:
         src = engine.source(ds.parquet_path(t))
         for col in t.roles.get("segment", []) or []:
             q = d.quote_ident(col)
-            rows = engine.query(
+            rows = engine.rows(
                 f"SELECT {d.as_text(q)} AS v, count(*) AS n FROM {src} "
                 f"WHERE {q} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT {MAX_SEGMENT_VALUES}"
-            ).to_pylist()
+            )
             bucket = out.setdefault(col, {})
             for r in rows:
                 bucket[r["v"]] = bucket.get(r["v"], 0) + r["n"]
@@ -61,9 +61,9 @@ def date_bounds(engine: Engine, ds: Dataset) -> tuple[dt.date, dt.date] | None:
         if not isinstance(col, str):
             continue
         expr = d.typed_column(d.quote_ident(col), t.columns[col], "date")
-        row = engine.query(
+        row = engine.rows(
             f"SELECT min({expr}) AS lo, max({expr}) AS hi FROM {engine.source(ds.parquet_path(t))}"
-        ).to_pylist()[0]
+        )[0]
         if row["lo"] is not None:
             lows.append(row["lo"])
             highs.append(row["hi"])
@@ -105,7 +105,7 @@ def quality_report(engine: Engine, ds: Dataset) -> list[ColumnQuality]:
                 parts.append(f"{d.count_where(cond)} AS o{i}")
                 parts.append(f"{d.examples(q, cond, 5)} AS e{i}")
                 checks[i] = (cond, _expected(role))
-        row = engine.query(f"SELECT {', '.join(parts)} FROM {src}").to_pylist()[0]
+        row = engine.rows(f"SELECT {', '.join(parts)} FROM {src}")[0]
         for i, (col, typ) in enumerate(t.columns.items()):
             role_name = by_col.get(col)
             out.append(
@@ -179,11 +179,11 @@ def scale_warnings(quality: list[ColumnQuality], engine: Engine, ds: Dataset) ->
             if not isinstance(col, str):
                 continue
             v = d.typed_column(d.quote_ident(col), t.columns[col], "scale")
-            row = engine.query(
+            row = engine.rows(
                 f"SELECT min({v}) AS lo, max({v}) AS hi, count({v}) AS n, "
                 f"{d.count_where(f'{v} = 1')} AS ones "
                 f"FROM {engine.source(ds.parquet_path(t))} WHERE {v} BETWEEN 0 AND 10"
-            ).to_pylist()[0]
+            )[0]
             # On a 1–10 question the bottom answer "1" collects what "0" would (a few percent);
             # a 0–10 question with simply no zeros has very few 1s too.
             looks_1_to_10 = row["lo"] == 1 and row["hi"] == 10 and row["ones"] >= 0.01 * row["n"]

@@ -72,11 +72,11 @@ def sus_histogram(
         "LEFT JOIN h USING (bin_start)\nORDER BY 1"
     )
     data = engine.query(sql, q.params).to_pandas()
-    stats = engine.query(
+    stats = engine.rows(
         f"{q.ctes}\nSELECT {d.count_where('ok')} AS n, {d.count_where('NOT ok')} AS bad, "
         f"{d.aggregate(Agg('mean', 'avg', 'v', 'ok'))} AS mean FROM r",
         q.params,
-    ).to_pylist()[0]
+    )[0]
     data["count"] = data["count"].astype("int64")
     return Distribution(
         data=data,
@@ -123,10 +123,10 @@ def scale_counts(
         sql = counts + "SELECT value, count FROM c ORDER BY 1"
     data = engine.query(sql, q.params).to_pandas()
     data["count"] = data["count"].astype("int64")
-    bad = engine.query(
+    bad = engine.rows(
         f"{q.ctes}\nSELECT {d.count_where(f'{col} IS NOT NULL AND NOT ({inside})')} AS bad FROM t",
         q.params,
-    ).to_pylist()[0]["bad"]
+    )[0]["bad"]
     return Distribution(
         data=data,
         n=int(data["count"].sum()),
@@ -175,9 +175,8 @@ def value_histogram(
     )
     data = engine.query(sql, q.params).to_pandas()
     data["count"] = data["count"].astype("int64")
-    bad = engine.query(
-        f"{q.ctes}\nSELECT {d.count_where('NOT ok')} AS bad FROM r", q.params
-    ).to_pylist()[0]["bad"]
+    sql = f"{q.ctes}\nSELECT {d.count_where('NOT ok')} AS bad FROM r"
+    bad = engine.rows(sql, q.params)[0]["bad"]
     return Distribution(
         data=data,
         n=int(data["count"].sum()),
@@ -207,7 +206,7 @@ def data_end(engine: Engine, tables: Sequence[TableInfo]) -> dt.date | None:
                 parts.append(f"max({d.typed_column(d.quote_ident(col), t.columns[col], 'date')})")
         if parts:
             sql = f"SELECT {d.greatest(parts)} AS hi FROM {t.source}"
-            hi = engine.query(sql).to_pylist()[0]["hi"]
+            hi = engine.rows(sql)[0]["hi"]
             if hi is not None:
                 ends.append(hi)
     return max(ends) if ends else None

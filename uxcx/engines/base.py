@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -28,6 +28,10 @@ class Engine(Protocol):
 
     def query(self, sql: str, params: Sequence[object] = ()) -> pa.Table:
         """Run SQL with bound parameters and return the (small) result as an Arrow table."""
+        ...
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+        """Run SQL and return the (small) result as dicts, as ``query(...).to_pylist()`` would."""
         ...
 
 

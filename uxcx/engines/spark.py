@@ -174,6 +174,11 @@ class SparkEngine:
             raise QueryError(_friendly(e)) from e
         return _plain(table)
 
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+        """The result as dicts: through Arrow, so both engines' values have the same types."""
+        rows: list[dict[str, Any]] = self.query(sql, params).to_pylist()
+        return rows
+
 
 def _path_map(spec: str) -> list[tuple[str, str]]:
     """'/local=s3a://bucket/ws;/other=…' → [(local prefix, cluster prefix)], longest first."""

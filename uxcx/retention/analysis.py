@@ -44,10 +44,10 @@ def _churn_rate_divisor(engine: Engine, out: OutcomeSource) -> float | None:
         return None
     d = engine.dialect
     c = d.quote_ident(out.churned)
-    row = engine.query(
+    row = engine.rows(
         f"SELECT CAST(min({c}) AS DOUBLE) AS lo, CAST(max({c}) AS DOUBLE) AS hi, "
         f"{d.count_where(f'{c} NOT IN (0, 1)')} AS other FROM {out.table.source}"
-    ).to_pylist()[0]
+    )[0]
     if not row["other"]:
         return None
     if row["lo"] < 0 or row["hi"] > 100:
@@ -173,7 +173,7 @@ def _clv_change(engine: Engine, q: RetentionQuery, step: float) -> stats.Estimat
         "  sum(power(x - cs.mx, 2) * power(clv - cs.my - cs.sxy / nullif(cs.sxx, 0) * (x - cs.mx),"
         " 2)) AS meat\nFROM pc, cs\nWHERE clv IS NOT NULL\nGROUP BY cs.n, cs.sxx, cs.sxy"
     )
-    rows = engine.query(q.select(tail, extra), q.params).to_pylist()
+    rows = engine.rows(q.select(tail, extra), q.params)
     if not rows:
         return None
     r = rows[0]
@@ -225,9 +225,9 @@ def _scatter(
 
 def _group_coverage(engine: Engine, q: RetentionQuery) -> dict[str, int]:
     """Out-of-scale UX answers (group level: there is no per-customer coverage to report)."""
-    row = engine.query(
+    row = engine.rows(
         q.select("SELECT coalesce(sum(out_of_scale), 0) AS out_of_scale FROM ux"), q.params
-    ).to_pylist()[0]
+    )[0]
     return {"out_of_scale": int(row["out_of_scale"])}
 
 

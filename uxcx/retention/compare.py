@@ -86,12 +86,12 @@ def compare_scores(
 
     everyone = list(range(len(measures)))
     # One scan answers the usual case (every score kept): coverage and the listwise numbers.
-    row = engine.query(
+    row = engine.rows(
         f"{ctes}\nSELECT "
         + ", ".join([*(f"count({xs[i]}) AS n{i}" for i in everyone), *listwise(everyone)])
         + f"\nFROM target AS t{joins}",
         params,
-    ).to_pylist()[0]
+    )[0]
     ns = [int(row[f"n{i}"]) for i in everyone]
     best = max(ns)
     # The same customers for every score; a score few of them have (a 50-person study) would
@@ -106,9 +106,9 @@ def compare_scores(
     if len(keep) < 2:
         return None
     if keep != everyone:
-        row = engine.query(
+        row = engine.rows(
             f"{ctes}\nSELECT {', '.join(listwise(keep))}\nFROM target AS t{joins}", params
-        ).to_pylist()[0]
+        )[0]
     n = int(row["n"])
     if n < MIN_CUSTOMERS:
         return None

@@ -79,7 +79,7 @@ SELECT
   (SELECT coalesce(sum(na), 0) FROM both_) AS a_matched,
   (SELECT coalesce(sum(nb), 0) FROM both_) AS b_matched
 """
-    r = engine.query(sql).to_pylist()[0]
+    r = engine.rows(sql)[0]
     a_unique, b_unique = int(r["a_max"]) <= 1, int(r["b_max"]) <= 1
     card: Cardinality
     # The many side goes left; of a one-to-one pair the smaller file, whose rows should all

@@ -36,7 +36,7 @@ def profile_columns(engine: Engine, source: str, columns: dict[str, str]) -> lis
         elif typ.upper() == "VARCHAR":
             parts.append(f"avg(length({q}))::DOUBLE AS al{i}")
             parts.append(f"approx_top_k({q}, 12) AS tv{i}")
-    row = engine.query(f"SELECT {', '.join(parts)} FROM {source}").to_pylist()[0]
+    row = engine.rows(f"SELECT {', '.join(parts)} FROM {source}")[0]
     out = []
     for i, (name, typ) in enumerate(columns.items()):
         out.append(
@@ -61,7 +61,7 @@ def customer_unique(engine: Engine, parquet: Path, roles: RoleMap) -> bool:
     if not isinstance(cid, str):
         return False
     q = quote_ident(cid)
-    row = engine.query(
+    row = engine.rows(
         f"SELECT count({q}) AS n, count(DISTINCT {q}) AS d FROM {engine.source(parquet)}"
-    ).to_pylist()[0]
+    )[0]
     return bool(row["n"] > 0 and row["n"] == row["d"])
