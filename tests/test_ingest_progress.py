@@ -64,6 +64,7 @@ def test_the_typed_path_reports_rows_of_the_file_lines(tmp_path: Path, monkeypat
     reading = [p for p in seen.seen if p.step == READ]
     assert reading[0] == ReadProgress(0, ROWS)
     assert all(p.total == ROWS and p.rows < ROWS for p in reading)  # 99% until it is done
+    assert all(p.rows % 1000 == 0 and not p.again for p in reading)  # an estimate: thousands
     assert [p.rows for p in reading] == sorted(p.rows for p in reading)
     assert seen.seen[-1] == ReadProgress(ROWS, ROWS, CHECK)
 
@@ -76,7 +77,8 @@ def test_the_exact_path_reports_every_chunk_it_stages(tmp_path: Path) -> None:
     # The DuckDB readers start (0 of the lines) and give up; the Python reader counts lines
     # below the header once per row group of 20,000.
     lines = ROWS + 1
-    python = seen.seen[seen.seen.index(ReadProgress(20_000, lines)) :]
+    python = seen.seen[seen.seen.index(ReadProgress(20_000, lines, again=True)) :]
+    assert all(p.again for p in python if p.step == READ)
     staged = [p.rows for p in python if p.step == READ]
     assert staged == [*range(20_000, ROWS, 20_000), lines]
     assert python[-1] == ReadProgress(ROWS, ROWS, CHECK)
@@ -109,7 +111,9 @@ def test_the_progress_file_is_json_rewritten_whole(tmp_path: Path) -> None:
     reporter.rows(20, 100)  # within the interval: not written
     assert read_progress(path) == ReadProgress(10, 100)
     reporter.rows(30, 20, force=True)  # more rows than a header claimed: the total is dropped
-    assert json.loads(path.read_text()) == {"rows": 30, "total": None, "step": "read"}
+    assert json.loads(path.read_text()) == {
+        "rows": 30, "total": None, "step": "read", "again": False
+    }  # fmt: skip
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
     for junk in ("", "[1]", '{"rows": -1, "step": "read"}', '{"rows": 1, "step": "x"}'):
         path.write_text(junk)
@@ -154,6 +158,9 @@ def test_the_line_per_file() -> None:
     )
     assert describe("big.csv", ReadProgress(4_999_999, 5_000_000), 1).endswith("(99%) · 1 s")
     assert describe("b.xlsx", ReadProgress(20_000), 9) == "Reading b.xlsx: 20,000 rows so far · 9 s"
+    assert describe("big.csv", ReadProgress(20_000, 50_000, again=True), 30) == (
+        "Reading big.csv again: 20,000 of 50,000 rows (40%) · 30 s"
+    )
     assert (
         describe("big.csv", ReadProgress(5_000_000, 5_000_000, CHECK), 40)
         == "Checking the column types of big.csv (5,000,000 rows) … 40 s"

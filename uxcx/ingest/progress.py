@@ -35,6 +35,8 @@ class ReadProgress:
     rows: int
     total: int | None = None
     step: str = READ
+    # A later reader started over (DuckDB's readers gave the file to the exact one).
+    again: bool = False
 
     @property
     def fraction(self) -> float | None:
@@ -47,7 +49,7 @@ class ReadProgress:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form the worker writes."""
-        return {"rows": self.rows, "total": self.total, "step": self.step}
+        return {"rows": self.rows, "total": self.total, "step": self.step, "again": self.again}
 
     @classmethod
     def from_dict(cls, data: Any) -> ReadProgress | None:
@@ -59,7 +61,7 @@ class ReadProgress:
             return None
         if total is not None and (type(total) is not int or total < 0):
             return None
-        return cls(rows, total, step)
+        return cls(rows, total, step, data.get("again") is True)
 
 
 def read_progress(path: Path) -> ReadProgress | None:
@@ -81,6 +83,8 @@ class Reporter:
         self.interval_s = interval_s
         self._last_write = -float("inf")
         self._lock = threading.Lock()
+        self._reported = False
+        self._again = False
 
     def rows(
         self, rows: int, total: int | None = None, step: str = READ, *, force: bool = False
@@ -93,10 +97,15 @@ class Reporter:
             total = None
         now = time.monotonic()
         with self._lock:
+            self._reported = True
             if not force and now - self._last_write < self.interval_s:
                 return
             self._last_write = now
-            self.emit(ReadProgress(rows, total, step))
+            self.emit(ReadProgress(rows, total, step, self._again and step == READ))
+
+    def start_over(self) -> None:
+        """A reader gave up and the next one reads the file from the start: say "again"."""
+        self._again = self._reported
 
     def emit(self, progress: ReadProgress) -> None:
         """Rewrite the progress file atomically."""
@@ -123,6 +132,8 @@ class Reporter:
             return
         stop = threading.Event()
         start = _bytes_read()
+        # Rows are an estimate here: whole thousands on a file of 100,000 rows or more.
+        step = 1000 if total >= 100_000 else 1
 
         def share() -> float:
             if start is not None and (now := _bytes_read()) is not None:
@@ -135,7 +146,8 @@ class Reporter:
         def poll() -> None:
             while not stop.wait(max(self.interval_s, 0.05)):  # never a busy loop
                 if (done := share()) >= 0:
-                    self.rows(int(total * min(done, 0.99)), total, force=True)
+                    rows = int(total * min(done, 0.99)) // step * step
+                    self.rows(rows, total, force=True)
 
         self.rows(0, total, force=True)
         thread = threading.Thread(target=poll, daemon=True)
@@ -151,15 +163,22 @@ NO_REPORTS = Reporter(None)
 
 
 def _bytes_read() -> int | None:
-    """Bytes this process has read from files so far (None where /proc/self/io is missing)."""
+    """Bytes this process has read so far, less its reads of /proc/self/io (None without it)."""
+    global _own_reads
     try:
         with open("/proc/self/io", "rb") as f:
-            for line in f:
-                if line.startswith(b"rchar:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
+            text = f.read()
+    except OSError:
+        return None
+    _own_reads += len(text)
+    for line in text.splitlines():
+        if line.startswith(b"rchar:"):
+            return int(line.split()[1]) - _own_reads
     return None
+
+
+# Bytes _bytes_read has read itself (rchar counts them too).
+_own_reads = 0
 
 
 def describe(
@@ -184,10 +203,11 @@ def describe(
         return f"Reading {name} … {clock}"
     if progress.step == CHECK:
         return f"Checking the column types of {name} ({progress.rows:,} rows) … {clock}"
+    what = f"{name} again" if progress.again else name
     if progress.total:
         # Rounded down: "100%" only once every row is read.
         percent = 100 * progress.rows // progress.total
         return (
-            f"Reading {name}: {progress.rows:,} of {progress.total:,} rows ({percent}%) · {clock}"
+            f"Reading {what}: {progress.rows:,} of {progress.total:,} rows ({percent}%) · {clock}"
         )
-    return f"Reading {name}: {progress.rows:,} rows so far · {clock}"
+    return f"Reading {what}: {progress.rows:,} rows so far · {clock}"

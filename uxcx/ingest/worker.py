@@ -105,8 +105,10 @@ def convert(
         if provisional and (full := detect_encoding(src)) != encoding:
             encoding, dialect = full, sniff(src, full)
         if fast and fast_path_fits(src, dialect):
+            progress.start_over()
             staged = stage_text_fast(src, dialect, stage_path, work_dir, duckdb_memory_mb, progress)
         if staged is None:
+            progress.start_over()
             staged = stage_text(src, dialect, stage_path, progress)
         source_format = "tsv" if dialect.delimiter == "\t" else "csv"
         decimal_comma = dialect.delimiter != ","
