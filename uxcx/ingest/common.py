@@ -76,6 +76,11 @@ def connect(work_dir: Path, memory_mb: int, allowed_paths: list[Path]) -> Any:
         },
     )
     con.execute("SET TimeZone = 'UTC'")
+    # query_progress() (progress.Reporter.watch) answers only with the progress bar on; it
+    # never prints, and it starts at once rather than after DuckDB's default two seconds.
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    con.execute("SET progress_bar_time = 0")
     # Only the files this job needs are reachable from SQL, and nothing can undo that.
     con.execute(f"SET allowed_directories = [{sql_str(str(work_dir.resolve()) + os.sep)}]")
     paths = ", ".join(sql_str(str(p.resolve())) for p in allowed_paths)

@@ -18,6 +18,7 @@ from typing import Any
 from ..value_labels import describe, labelled_scale
 from .common import connect, plural, sql_ident, sql_str
 from .infer import Column, final_names, finish
+from .progress import CHECK, NO_REPORTS, Reporter
 from .result import IngestError, IngestResult, format_size
 
 SPSS_FORMATS = ("sav", "zsav", "por")
@@ -51,6 +52,7 @@ def convert_spss(
     work_dir: Path,
     max_expanded_mb: int,
     duckdb_memory_mb: int,
+    progress: Reporter = NO_REPORTS,
 ) -> IngestResult:
     """Parse an SPSS file into Parquet at `out` (in the worker), with labels and value labels."""
     import pyreadstat
@@ -78,9 +80,10 @@ def convert_spss(
     stage = work_dir / "stage.parquet"
     row_cost = sum(widths[n] + STR_OVERHEAD if is_text[n] else 8 for n in names)
     chunk_rows = max(1, min(MAX_CHUNK_ROWS, CHUNK_BYTES // max(row_cost, 1)))
-    rows = _stage(reader, src, stage, names, is_text, chunk_rows, limit)
+    rows = _stage(reader, src, stage, names, is_text, chunk_rows, limit, progress, declared)
     if rows == 0:
         raise IngestError("This SPSS file has variables but no cases (rows).")
+    progress.rows(rows, rows, CHECK, force=True)
 
     notes = [f"Read {_KIND_NAMES[fmt]} with {plural(len(names), 'variable')}."]
     con = connect(work_dir, duckdb_memory_mb, [out])
@@ -156,6 +159,8 @@ def _stage(
     is_text: dict[str, bool],
     chunk_rows: int,
     limit: int,
+    progress: Reporter,
+    declared: int | None,
 ) -> int:
     """Write the cases as Parquet (c0, c1 …: doubles and strings), chunk by chunk; return rows."""
     import pyarrow as pa
@@ -198,6 +203,7 @@ def _stage(
                 )
             writer.write_table(table)
             rows += table.num_rows
+            progress.rows(rows, declared if declared and declared > 0 else None)
     finally:
         writer.close()
     return rows

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from .common import NA_TOKENS, connect, is_blank, sql_str
+from .progress import NO_REPORTS, Reporter
 from .sniff import DELIMITER_NAMES, ENCODING_NAMES, Dialect
 from .stage_text import FIELD_LIMIT, Staged
 
@@ -101,7 +102,12 @@ def _space_by_quote(buf: bytes, edges: bytes) -> bool:
 
 
 def stage_text_fast(
-    src: Path, dialect: Dialect, stage_path: Path, work_dir: Path, memory_mb: int
+    src: Path,
+    dialect: Dialect,
+    stage_path: Path,
+    work_dir: Path,
+    memory_mb: int,
+    progress: Reporter = NO_REPORTS,
 ) -> Staged | None:
     """Stage a large, plain text file with DuckDB's CSV reader; None means use stage_text.
 
@@ -143,9 +149,10 @@ def stage_text_fast(
     )
     con = connect(work_dir, memory_mb, [src])
     try:
-        written = con.execute(
-            f"COPY ({query}) TO {sql_str(str(stage_path))} (FORMAT parquet, COMPRESSION lz4)"
-        ).fetchall()[0][0]
+        with progress.watch(con, lines - 1, src.stat().st_size):
+            written = con.execute(
+                f"COPY ({query}) TO {sql_str(str(stage_path))} (FORMAT parquet, COMPRESSION lz4)"
+            ).fetchall()[0][0]
         blanks = con.execute(
             f"SELECT count_if(__blank) FROM read_parquet({sql_str(str(stage_path))})"
         ).fetchall()[0][0]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .common import NA_TOKENS, WS, is_blank, plural
 from .encodings import encoding_name
+from .progress import NO_REPORTS, Reporter
 from .result import MAX_KEPT, IngestError, format_size
 from .sniff import DELIMITER_NAMES, Dialect
 from .surveymonkey import merge_headers
@@ -37,7 +38,9 @@ def _join_lines(lines: list[int], total: int) -> str:
 class Stager:
     """Buffers accepted rows and writes them as all-string Parquet with a ``__line`` column."""
 
-    def __init__(self, path: Path, width: int) -> None:
+    def __init__(
+        self, path: Path, width: int, on_flush: Callable[[int], None] | None = None
+    ) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -51,6 +54,8 @@ class Stager:
         self._lines: list[int] = []
         self._rows: list[list[str]] = []
         self.count = 0
+        # Told the source line of the last row of each row group (progress, per chunk).
+        self._on_flush = on_flush
 
     def add(self, line: int, row: list[str]) -> None:
         """Queue one row (exactly ``width`` strings) from source line ``line``."""
@@ -70,6 +75,8 @@ class Stager:
             _nulls_for_na(pa.array(col, pa.string())) for col in zip(*self._rows, strict=True)
         ]
         self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        if self._on_flush is not None:
+            self._on_flush(self._lines[-1])
         self._lines = []
         self._rows = []
 
@@ -116,8 +123,14 @@ class RowSink:
         pad_short: bool,
         skip_before_header: int = 0,
         skip_after_header: int = 0,
+        progress: Reporter = NO_REPORTS,
+        total_lines: int | None = None,
     ) -> None:
         self.stage_path = stage_path
+        self.progress = progress
+        self.total_lines = total_lines
+        # The last line above the data (the header, a survey tool's extra header rows).
+        self.data_start = 0
         self.pad_short = pad_short
         self.skip_before_header = skip_before_header
         self.skip_after_header = skip_after_header
@@ -146,9 +159,11 @@ class RowSink:
             self.header = row
             named = [i for i, name in enumerate(row) if name.strip(WS)]
             self.min_fields = (named[-1] + 1) if named else len(row)
-            self.stager = Stager(self.stage_path, len(row))
+            self.stager = Stager(self.stage_path, len(row), self._flushed)
+            self.data_start = line
             return
         if self.skip_after_header:
+            self.data_start = line
             if not self.labels:
                 self.labels = row
             self.skip_after_header -= 1
@@ -169,6 +184,13 @@ class RowSink:
             return
         assert self.stager is not None
         self.stager.add(line, row)
+
+    def _flushed(self, last_line: int) -> None:
+        # Progress counts lines below the header (rows, unless a quoted value spans lines).
+        total = self.total_lines
+        self.progress.rows(
+            last_line - self.data_start, None if total is None else total - self.data_start
+        )
 
     def reject(self, line: int, reason: str) -> None:
         """Reject a record for a reason found outside :meth:`feed`; its reason becomes a note."""
@@ -220,14 +242,37 @@ class RowSink:
         )
 
 
-def stage_text(src: Path, dialect: Dialect, stage_path: Path) -> Staged:
-    """Parse a delimited text file row by row, keeping line numbers for every record."""
+def count_lines(src: Path) -> int:
+    """The lines of a file in an ASCII-compatible encoding (LF, CRLF or CR line ends)."""
+    lfs = crs = 0
+    last = b""
+    with open(src, "rb") as f:
+        while chunk := f.read(1 << 20):
+            lfs += chunk.count(b"\n")
+            crs += chunk.count(b"\r")
+            last = chunk[-1:]
+    return max(lfs, crs) + (last not in (b"", b"\n", b"\r"))
+
+
+def stage_text(
+    src: Path, dialect: Dialect, stage_path: Path, progress: Reporter = NO_REPORTS
+) -> Staged:
+    """Parse a delimited text file row by row, keeping line numbers for every record.
+
+    `progress` hears lines read of the file's lines, once per row group staged.
+    """
     csv.field_size_limit(FIELD_LIMIT)
+    total_lines = None
+    if progress.path is not None and not dialect.encoding.startswith(("utf-16", "utf-32")):
+        # One pass at disk speed, a fraction of a per cent of the parse.
+        total_lines = count_lines(src)
     sink = RowSink(
         stage_path,
         pad_short=False,
         skip_before_header=dialect.preamble,
         skip_after_header=2 if dialect.qualtrics else int(dialect.surveymonkey),
+        progress=progress,
+        total_lines=total_lines,
     )
     gc_was_enabled = gc.isenabled()
     # csv rows create no reference cycles; the cyclic collector only slows the loop down.

@@ -17,9 +17,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .progress import FILE_NAME, ReadProgress, read_progress
 from .result import DISK_FULL, IngestError, IngestResult, format_size, memory_message
 
 # Records keep the logger name they had before ingest became a package.
@@ -194,6 +196,37 @@ def _failure_sentence(returncode: int, stderr: str, memory_mb: int) -> str:
     return "The file reader stopped unexpectedly while reading this file, so uxcx stopped."
 
 
+# How often the supervisor looks at a running worker (its exit and its progress file).
+POLL_S = 0.25
+
+
+def _wait(
+    proc: subprocess.Popen[bytes],
+    timeout_s: float,
+    progress_file: Path,
+    on_progress: Callable[[ReadProgress], None] | None,
+) -> int:
+    """Wait for the worker's exit code, telling `on_progress` what it reports; kill it on time."""
+    deadline = time.monotonic() + timeout_s
+    seen: ReadProgress | None = None
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            _kill(proc)
+            raise IngestError(
+                f"Reading the file took longer than {_seconds(timeout_s)}, so uxcx stopped."
+            )
+        try:
+            return proc.wait(timeout=min(POLL_S, left))
+        except subprocess.TimeoutExpired:
+            pass
+        if on_progress is not None:
+            now = read_progress(progress_file)
+            if now is not None and now != seen:
+                seen = now
+                on_progress(now)
+
+
 def ingest_file(
     src: Path,
     dest: Path,
@@ -202,10 +235,13 @@ def ingest_file(
     memory_mb: int = 2048,
     max_expanded_mb: int = 2048,
     on_wait: Callable[[int], None] | None = None,
+    on_progress: Callable[[ReadProgress], None] | None = None,
 ) -> IngestResult:
     """Parse `src` in a separate worker process with a memory cap and time limit; write Parquet to `dest`.
 
     ``timeout_s=None`` scales the limit with the file's size (``time_limit_s``).
+    `on_progress` is told, from this thread, each new ``ReadProgress`` the worker reports (rows
+    parsed so far and the total where known); a file read in process reports none.
     """
     src = Path(src)
     dest = Path(dest)
@@ -257,13 +293,7 @@ def ingest_file(
                 start_new_session=True,
                 close_fds=True,
             )
-            try:
-                returncode = proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                _kill(proc)
-                raise IngestError(
-                    f"Reading the file took longer than {_seconds(timeout_s)}, so uxcx stopped."
-                ) from None
+            returncode = _wait(proc, timeout_s, work / FILE_NAME, on_progress)
         stderr = (work / "stderr.txt").read_text(encoding="utf-8", errors="replace")[-20000:]
         if stderr.strip():
             # The user sees one sentence; whoever runs the server gets the worker's own words.

@@ -28,6 +28,7 @@ from typing import Any
 
 from .common import NA_TOKENS, connect, sql_ident, sql_str
 from .infer import Column, _choose, choose_types, final_names, found_in, parse_counts
+from .progress import CHECK, NO_REPORTS, Reporter
 from .result import IngestError, IngestResult
 from .sniff import DELIMITER_NAMES, ENCODING_NAMES, Dialect
 from .stage_fast import FAST_NOTE, physical_lines, read_header
@@ -193,10 +194,12 @@ def convert_typed(
     memory_mb: int,
     encoding: str,
     say_reader: bool = True,
+    progress: Reporter = NO_REPORTS,
 ) -> IngestResult | None:
     """Read a plain text file into typed Parquet in one scan; None: use the exact path.
 
-    ``say_reader`` adds the note naming DuckDB's reader (large files, as ``stage_fast`` does).
+    ``say_reader`` adds the note naming DuckDB's reader (large files, as ``stage_fast`` does);
+    `progress` hears the scan's rows of the file's lines.
     """
     counting = _Counting(src, dialect.delimiter)
     counting.start()
@@ -204,6 +207,7 @@ def convert_typed(
         return _convert_typed(
             src, dialect, out, counting,
             work_dir=work_dir, memory_mb=memory_mb, encoding=encoding, say_reader=say_reader,
+            progress=progress,
         )  # fmt: skip
     finally:
         # Every way out waits for the count: a fallback must not leave a thread reading the
@@ -221,6 +225,7 @@ def _convert_typed(
     memory_mb: int,
     encoding: str,
     say_reader: bool,
+    progress: Reporter,
 ) -> IngestResult | None:
     import duckdb
 
@@ -301,11 +306,14 @@ def _convert_typed(
             f"(SELECT {inner} FROM read_csv({sql_str(str(src))}, {options})) WHERE {where}"
         )
         try:
-            written, stats = con.execute(
-                f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION lz4_raw, RETURN_STATS)"
-            ).fetchall()[0][1:5:3]
+            with progress.watch(con, lines - 1, src.stat().st_size):
+                written, stats = con.execute(
+                    f"COPY ({query}) TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION lz4_raw, RETURN_STATS)"
+                ).fetchall()[0][1:5:3]
         except (duckdb.ConversionException, duckdb.InvalidInputException):
             written, stats = -1, {}
+        if written == lines - 1:
+            progress.rows(written, written, CHECK, force=True)
         if (
             written != lines - 1
             or _blank_rows(con, out, kept, stats)

@@ -31,6 +31,7 @@ from typing import Any
 from .common import connect, sql_str
 from .infer import Column, final_names, finish
 from .parquet import check_expanded_size, parquet_columns
+from .progress import CHECK, FILE_NAME, NO_REPORTS, Reporter
 from .result import IngestError, IngestResult, format_size, memory_message
 from .sav import SPSS_FORMATS, convert_spss
 from .sniff import detect_encoding, detect_format, sniff
@@ -53,10 +54,12 @@ def convert(
     max_expanded_mb: int = 2048,
     duckdb_memory_mb: int = 512,
     fast: bool = True,
+    progress: Reporter = NO_REPORTS,
 ) -> IngestResult:
     """Parse `src` into Parquet at `out` in this process (the worker calls it under its caps).
 
-    ``fast=False`` always reads text with the row-by-row Python reader (tests compare the two).
+    ``fast=False`` always reads text with the row-by-row Python reader (tests compare the two);
+    `progress` hears the rows read so far (``uxcx.ingest.progress``).
     """
     src = Path(src)
     out = Path(out)
@@ -70,6 +73,7 @@ def convert(
             work_dir=work_dir,
             max_expanded_mb=max_expanded_mb,
             duckdb_memory_mb=duckdb_memory_mb,
+            progress=progress,
         )
     notes: list[str] = []
     encoding = ""
@@ -94,19 +98,22 @@ def convert(
                 memory_mb=duckdb_memory_mb,
                 encoding=encoding,
                 say_reader=fast_path_fits(src, dialect),
+                progress=progress,
             )
             if typed is not None:
                 return typed
         if provisional and (full := detect_encoding(src)) != encoding:
             encoding, dialect = full, sniff(src, full)
         if fast and fast_path_fits(src, dialect):
-            staged = stage_text_fast(src, dialect, stage_path, work_dir, duckdb_memory_mb)
+            progress.start_over()
+            staged = stage_text_fast(src, dialect, stage_path, work_dir, duckdb_memory_mb, progress)
         if staged is None:
-            staged = stage_text(src, dialect, stage_path)
+            progress.start_over()
+            staged = stage_text(src, dialect, stage_path, progress)
         source_format = "tsv" if dialect.delimiter == "\t" else "csv"
         decimal_comma = dialect.delimiter != ","
     elif fmt == "xlsx":
-        staged = stage_xlsx(src, stage_path, max_expanded_mb)
+        staged = stage_xlsx(src, stage_path, max_expanded_mb, progress)
         source_format = "xlsx"
     else:
         source_format = "parquet"
@@ -116,6 +123,9 @@ def convert(
     try:
         if staged is None:
             check_expanded_size(con, src, max_expanded_mb)
+            progress.rows(_footer_rows(con, src), step=CHECK, force=True)
+        else:
+            progress.rows(staged.rows, staged.rows, CHECK, force=True)
         if staged is not None:
             notes.extend(staged.notes)
             source_sql = f"read_parquet({sql_str(str(stage_path))})"
@@ -172,6 +182,12 @@ def convert(
         source_format=source_format,
         encoding=encoding,
     )
+
+
+def _footer_rows(con: Any, src: Path) -> int:
+    """The rows a Parquet file's footer declares (checked readable by check_expanded_size)."""
+    p = sql_str(str(src))
+    return int(con.execute(f"SELECT num_rows FROM parquet_file_metadata({p})").fetchall()[0][0])
 
 
 def is_memory_error(exc: BaseException) -> bool:
@@ -284,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             duckdb_memory_mb=_duckdb_memory_mb(args.memory_mb),
             # UXCX_INGEST_FAST=0 turns DuckDB's reader off (for comparisons and emergencies).
             fast=os.environ.get("UXCX_INGEST_FAST", "1") != "0",
+            progress=Reporter(args.work_dir / FILE_NAME),
         )
         payload: dict[str, Any] = {"ok": True, "result": result.to_dict()}
     except IngestError as exc:

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from .progress import NO_REPORTS, Reporter
 from .result import IngestError, format_size
 from .stage_text import RowSink, Staged
 
@@ -33,7 +34,9 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def stage_xlsx(src: Path, stage_path: Path, max_expanded_mb: int) -> Staged:
+def stage_xlsx(
+    src: Path, stage_path: Path, max_expanded_mb: int, progress: Reporter = NO_REPORTS
+) -> Staged:
     """Read the first sheet of an .xlsx workbook (streaming) into the stage file."""
     import openpyxl
 
@@ -55,9 +58,11 @@ def stage_xlsx(src: Path, stage_path: Path, max_expanded_mb: int) -> Staged:
         if not wb.worksheets:
             raise IngestError("This Excel workbook has no sheets.")
         ws = wb.worksheets[0]
+        # The sheet's stated size is only the progress's total (a wrong one is dropped there).
+        declared = ws.max_row if isinstance(ws.max_row, int) and ws.max_row > 1 else None
         # Some writers store a wrong sheet size; without it openpyxl reads the real rows.
         ws.reset_dimensions()
-        sink = RowSink(stage_path, pad_short=True)
+        sink = RowSink(stage_path, pad_short=True, progress=progress, total_lines=declared)
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..engines import Engine, engine_for
 from ..ingest import IngestError, IngestResult, ingest_file
+from ..ingest.progress import ReadProgress, describe
 from ..ingest.result import DISK_FULL
 from ..ingest.supervisor import ingest_memory_mb
 from ..roles import RoleMap, detect_roles, validate_mapping
@@ -259,31 +260,49 @@ class Workspace:
     def _ingest_all(jobs: list[tuple[str, Path, Path]], report: Progress) -> list[IngestResult]:
         """Ingest files in parallel worker processes (one per core); errors name the file.
 
-        Workers are bounded server-wide: while this upload waits for a free one, the progress
-        line says its place in the queue.
+        Each file being read has its own line: rows parsed of its total, from its worker; the
+        bar moves by the share of rows read, files weighted by size. Workers are bounded
+        server-wide: while a file waits for a free one, its line says its place in the queue.
         """
         results: dict[int, IngestResult] = {}
-        queued: dict[int, int] = {}  # job → queue position, written by the waiting threads
+        queued: dict[int, tuple[int, float]] = {}  # job → (queue position, when last told)
+        reading: dict[int, ReadProgress] = {}  # job → its worker's latest report
+        begun: dict[int, float] = {}  # job → when its worker started (about)
+        sizes = [max(src.stat().st_size, 1) for _, src, _ in jobs]
         workers = max(1, min(len(jobs), os.cpu_count() or 1, 4))
 
         def run(i: int, src: Path, dest: Path) -> IngestResult:
-            try:
-                return ingest_file(
-                    src,
-                    dest,
-                    memory_mb=ingest_memory_mb(),
-                    on_wait=lambda pos: queued.__setitem__(i, pos),
-                )
-            finally:
-                queued.pop(i, None)
+            def waiting(pos: int) -> None:
+                queued[i] = (pos, time.monotonic())
+                begun[i] = time.monotonic()
 
-        started = time.monotonic()
+            begun[i] = time.monotonic()
+            return ingest_file(
+                src,
+                dest,
+                memory_mb=ingest_memory_mb(),
+                on_wait=waiting,
+                on_progress=lambda p: reading.__setitem__(i, p),
+            )
+
+        def line(k: int, now: float) -> str:
+            # A waiting file is told its place every 0.5 s; an older place is out of date.
+            place = queued[k][0] if k in queued and now - queued[k][1] < 1.0 else None
+            seconds = now - begun.get(k, now)
+            return describe(jobs[k][0], reading.get(k), seconds, place, alone=len(jobs) == 1)
+
+        def share(k: int) -> float:
+            fraction = 1.0 if k in results else (reading[k].fraction if k in reading else None)
+            return sizes[k] * (fraction or 0.0)
+
+        shown = 0.0
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(run, i, src, dest): i for i, (_, src, dest) in enumerate(jobs)}
             pending = set(futures)
             try:
                 while pending:
                     done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                    text = ""
                     for fut in done:
                         i = futures[fut]
                         try:
@@ -292,20 +311,14 @@ class Workspace:
                             raise IngestError(f"{jobs[i][0]}: {e}") from None
                         r = results[i]
                         rejected = f", {r.rejected_rows:,} rejected" if r.rejected_rows else ""
-                        report(
-                            0.05 + 0.75 * len(results) / len(jobs),
-                            f"Read {jobs[i][0]}: {r.rows:,} rows{rejected}",
-                        )
-                    if queued and not done:
-                        pos = min(queued.values())
-                        report(0.04, f"Waiting for a free file reader: number {pos} in the queue")
-                    elif not done:
-                        # A big file takes minutes: a heartbeat shows the page is not stuck.
-                        left = [jobs[k][0] for k in range(len(jobs)) if k not in results]
-                        report(
-                            0.05 + 0.75 * len(results) / len(jobs),
-                            f"Reading {', '.join(left)} … {time.monotonic() - started:,.0f} s",
-                        )
+                        text = f"Read {jobs[i][0]}: {r.rows:,} rows{rejected}"
+                    if not done:
+                        # A big file takes minutes: rows and seconds show the page is not stuck.
+                        now = time.monotonic()
+                        left = [k for k in range(len(jobs)) if k not in results]
+                        text = "  \n".join(line(k, now) for k in left)
+                    shown = max(shown, sum(share(k) for k in range(len(jobs))) / sum(sizes))
+                    report(0.05 + 0.75 * shown, text)
             except BaseException:
                 for f in futures:
                     f.cancel()
