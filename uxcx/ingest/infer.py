@@ -348,6 +348,8 @@ def parse_counts(
 
     ``found`` ({raw: found_in(values)}) answers the probes without a query.
     """
+    if found is not None:
+        return _parse_counts_long(con, source_sql, cols, decimal_comma, found)
     stats: dict[str, dict[str, int]] = {}
     # A few columns per query keeps each query's plan small on very wide files.
     for first in range(0, len(cols), STATS_BATCH):
@@ -389,6 +391,49 @@ def parse_counts(
         ).fetchall()[0]
         for (col, key), value in zip(keys, values, strict=True):
             stats[col.raw][key] = int(value or 0)
+    return stats
+
+
+def _absent(found: dict[str, bool]) -> set[str]:
+    """The counts a column's probes rule out (0 without a regex)."""
+    return {key for need, hit in found.items() if not hit for key in _NEEDS[need]}
+
+
+def _parse_counts_long(
+    con: Any,
+    source_sql: str,
+    cols: list[Column],
+    decimal_comma: bool,
+    found: dict[str, dict[str, bool]],
+) -> dict[str, dict[str, int]]:
+    """parse_counts for a sample: every column's values stacked, each count once, by column.
+
+    Per column, the ~25 counts are ~25 regexes DuckDB compiles and plans: 16 columns cost
+    ~0.15 s of planning on a sample of a few thousand rows (or a 3-row file), far more than
+    counting. Stacked (UNPIVOT), each regex is planned once and the counts come per column
+    name; a null matches no count, so leaving nulls out of the stack changes nothing.
+    """
+    absent = {col.raw: _absent(found[col.raw]) for col in cols}
+    items = [
+        (key, sql)
+        for key, sql in _stats_sql("t_v", decimal_comma)
+        if any(key not in absent[col.raw] for col in cols)
+    ]
+    stats = {col.raw: dict.fromkeys(absent[col.raw], 0) for col in cols}
+    if not cols:
+        return stats
+    names = ", ".join(f"t_{col.raw}" for col in cols)
+    query = (
+        f"SELECT col, {', '.join(sql for _, sql in items)} FROM (UNPIVOT (SELECT {names} "
+        f"FROM {_relation(source_sql, cols)}) ON {names} INTO NAME col VALUE t_v) GROUP BY col"
+    )
+    counted = {str(row[0]): row[1:] for row in con.execute(query).fetchall()}
+    for col in cols:
+        # A column of only nulls has no row in the stack: every count is 0.
+        values = counted.get(f"t_{col.raw}", (0,) * len(items))
+        for (key, _sql), value in zip(items, values, strict=True):
+            if key not in absent[col.raw]:
+                stats[col.raw][key] = int(value or 0)
     return stats
 
 

@@ -114,7 +114,12 @@ def _csv_options(dialect: Dialect, columns: dict[str, str], extra: str = "") -> 
 _NA_STARTS = "0, 9, 10, 13, 32, 35, 45, 78, 110, 160"
 
 
-def _text(c: str) -> str:
+def _text(c: str, *, few_rows: bool = False) -> str:
+    """The cell, or NULL where it spells a missing value."""
+    if few_rows:
+        # On a sample, planning is the cost: the ascii() guard below takes DuckDB's optimizer
+        # ~3 ms per column to plan (16 columns: 54 → 9 ms without it), and saves nothing there.
+        return f"CASE WHEN regexp_full_match(lower({c}), {sql_str(_NA_RE)}) THEN NULL ELSE {c} END"
     # The NA regex (and lower()) only where it can match; ascii() is the first code point.
     return (
         f"CASE WHEN ascii({c}) NOT IN ({_NA_STARTS}) THEN {c} "
@@ -255,7 +260,7 @@ def _convert_typed(
                 f"{_csv_options(dialect, varchar)})"
             )
             sample_sql = (
-                f"(SELECT 0 AS __line, {', '.join(f'{_text(n)} AS {n}' for n in raw_names)} "
+                f"(SELECT 0 AS __line, {', '.join(f'{_text(n, few_rows=True)} AS {n}' for n in raw_names)} "
                 "FROM sample)"
             )
             # The sample's distinct values answer the probes in Python (a query of ~100
