@@ -265,13 +265,14 @@ def _convert_typed(
             )
             # The sample's distinct values answer the probes in Python (a query of ~100
             # regexes costs more to plan than to run on a few thousand rows).
-            distinct = con.execute(
-                f"SELECT {', '.join(f'list(DISTINCT {n})' for n in raw_names)} FROM sample"
-            ).fetchall()[0]
-            found = {
-                n: found_in([str(v) for v in d or []])
-                for n, d in zip(raw_names, distinct, strict=True)
-            }
+            # Stacked, one list(DISTINCT) is planned instead of one per column.
+            distinct = dict(
+                con.execute(
+                    f"SELECT col, list(DISTINCT v) FROM (UNPIVOT sample ON {', '.join(raw_names)} "
+                    "INTO NAME col VALUE v) GROUP BY col"
+                ).fetchall()
+            )
+            found = {n: found_in([str(v) for v in distinct.get(n) or []]) for n in raw_names}
             kept = choose_types(
                 con, sample_sql, columns, decimal_comma=decimal_comma, notes=notes, found=found
             )
