@@ -21,7 +21,10 @@ survival analysis), starts the app on 127.0.0.1 and measures, with fresh browser
   AppTest recompiles the scripts on every run, which the server does once, so this is an upper
   bound);
 - UX ↔ retention at N customers, fresh page → the analysis drawn and idle: first view and a
-  cached view (goal ≤ 3 s); then "Compute key drivers" → both driver charts drawn and idle.
+  cached view (goal ≤ 3 s); then "Compute key drivers" → both driver charts drawn and idle;
+- the floor: a trivial Streamlit page (benchmarks/floor_app.py: one st.title, one st.metric)
+  served the same way, new context and new tab → drawn and idle, so the Overview's time can be
+  split into Streamlit's own and the app's.
 
 Results go to benchmarks/results/browser.json with the machine and load average.
 """
@@ -33,14 +36,13 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from . import generator, runner, values
-from .server import start_server
+from .server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "browser.json"
@@ -181,6 +183,21 @@ def drivers_view(browser, url: str, timeout_ms: float) -> float:
     return seconds
 
 
+def floor_views(browser, root: Path, views: int, timeout_ms: float) -> tuple[list, list]:
+    """A trivial Streamlit page: new-context and new-tab times to drawn and idle."""
+    proc, base = start_server(root, script=str(ROOT / "benchmarks" / "floor_app.py"))
+    try:
+        fresh_view(browser, base, 1, timeout_ms)  # the server's first session
+        contexts = [fresh_view(browser, base, 1, timeout_ms) for _ in range(views)]
+        tabs = browser.new_context(viewport={"width": 1440, "height": 1000})
+        fresh_view(browser, base, 1, timeout_ms, tabs)
+        warm = [fresh_view(browser, base, 1, timeout_ms, tabs) for _ in range(views)]
+        tabs.close()
+    finally:
+        stop_server(proc)
+    return contexts, warm
+
+
 def build_workspace(root: Path, rows: int) -> str:
     """A workspace with one N-row, N-customer dataset; returns its id."""
     csv = root / "customers-1m.csv"
@@ -218,6 +235,19 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 ds_id = build_workspace(root, args.rows)
                 id_file.write_text(ds_id)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+                )
+                _log("floor: a trivial Streamlit page …")
+                floor_ctx, floor_tab = floor_views(browser, root, args.views, timeout_ms)
+                out["floor_new_context_s"] = floor_ctx
+                out["floor_new_context_median_s"] = statistics.median(floor_ctx)
+                out["floor_new_tab_s"] = floor_tab
+                out["floor_new_tab_median_s"] = statistics.median(floor_tab)
+                _log(f"  new context {', '.join(f'{v:.2f}' for v in floor_ctx)} s; "
+                     f"new tab {', '.join(f'{v:.2f}' for v in floor_tab)} s")  # fmt: skip
+                browser.close()
             proc, base = start_server(root)
             try:
                 with sync_playwright() as pw:
@@ -271,11 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                     _log(f"  key drivers on request: {out['retention_drivers_s']:.2f} s")
                     browser.close()
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop_server(proc)
             _log("Overview rerun with unchanged inputs (AppTest) …")
             out["rerun_wall_s"], out["rerun_cpu_s"] = rerun_times(root, ds_id)
             _log(
@@ -299,6 +325,16 @@ def main(argv: list[str] | None = None) -> int:
             "server CPU per view, browser cache warm",
             out.get("server_cpu_per_view_warm_browser_s"),
             0.25,
+        ),
+        (
+            "floor: trivial Streamlit page, new context (median)",
+            out.get("floor_new_context_median_s"),
+            None,
+        ),
+        (
+            "floor: trivial Streamlit page, new tab (median)",
+            out.get("floor_new_tab_median_s"),
+            None,
         ),
         ("Overview rerun, unchanged inputs (AppTest, wall)", out.get("rerun_wall_s"), 0.05),
         (f"UX ↔ retention, {args.rows:,} customers, first", out.get("retention_first_s"), 3.0),

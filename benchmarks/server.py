@@ -22,14 +22,17 @@ def free_port() -> int:
 
 
 def start_server(
-    workspace: Path, *extra: str, timeout_s: float = 120.0
+    workspace: Path, *extra: str, timeout_s: float = 120.0, script: str = "app.py"
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the app on a workspace, wait for its health check; return the process and base URL."""
+    """Start the app (or another script) on a workspace, wait for its health check.
+
+    Returns the process and base URL.
+    """
     port = free_port()
     env = {**os.environ, "UXCX_WORKSPACE": str(workspace), "PYTHONPATH": str(ROOT)}
     log = open(workspace / "server.log", "w")  # noqa: SIM115 - the process owns it
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py",
+        [sys.executable, "-m", "streamlit", "run", script,
          "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", *extra],

@@ -317,3 +317,42 @@ def test_finished_spec_equals_the_altair_chart_with_data_as_arrow():
     }
     assert all(isinstance(b, bytes) for b in spec["datasets"].values())
     assert spec_rows(spec) == full["datasets"]
+
+
+# ---- tile sparklines as SVG images -------------------------------------------------------
+def test_sparkline_svg_draws_a_line_and_a_dot_per_month_low_n_grey():
+    import base64
+    import re
+
+    from uxcx.charts.svg import sparkline_html, sparkline_svg
+
+    svg = sparkline_svg(_trend(), "sus")
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+    assert len(re.findall(r"M[\d.]+ [\d.]+h0", svg)) == 6  # one dot per month
+    assert charts.UX_COLOR in svg and charts.LOW_N_COLOR in svg  # the n = 7 month is grey
+    assert charts.CX_COLOR in sparkline_svg(_trend(), "nps")
+    # Months left to right, higher values higher (a smaller y): the values rise month by month.
+    points = re.search(r'points="([^"]+)"', svg)
+    assert points
+    xy = [tuple(map(float, p.split(","))) for p in points.group(1).split()]
+    assert [x for x, _ in xy] == sorted(x for x, _ in xy)
+    assert [y for _, y in xy] == sorted((y for _, y in xy), reverse=True)
+
+    html = sparkline_html(_trend(), "sus")
+    uri = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert uri and base64.b64decode(uri.group(1)).decode() == svg
+    assert 'alt="SUS by month, Jan 2024 to Jun 2024: 60.0 to 65.0"' in html
+    tips = re.findall(r'title="([^"]+)"', html)
+    assert len(tips) == 6
+    assert (
+        tips[0] == "Jan 2024: SUS 60.0, 95% CI 55.0 … 65.0, n = 7 (too few for a stable estimate)"
+    )
+    assert tips[-1] == "Jun 2024: SUS 65.0, 95% CI 60.0 … 70.0, n = 80"
+
+
+def test_sparkline_svg_needs_two_months_and_draws_a_flat_line():
+    from uxcx.charts.svg import sparkline_html, sparkline_svg
+
+    assert sparkline_svg(_trend(1), "sus") == "" and sparkline_html(_trend(1), "sus") == ""
+    flat = _trend(3).assign(value=[5.0, 5.0, 5.0])
+    assert "M" in sparkline_svg(flat, "ces")  # a flat line is drawn, mid-height

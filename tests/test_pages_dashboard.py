@@ -82,8 +82,11 @@ def test_overview_shows_every_metric_side_by_side(datasets):
     # With no date filter the change compares the last 90 days with the 90 days before.
     assert "last 90 days of data (2025-10-03 – 2025-12-31)" in text
     assert any((m.delta or "").endswith(" in 90 d") for m in at.metric)
-    # 14 sparklines + the paired UX/CX panels + UX and CX by segment.
-    assert len(charts(at)) == 14 + 2 + 2
+    # The paired UX/CX panels + UX and CX by segment; the 14 sparklines are SVG images.
+    assert len(charts(at)) == 2 + 2
+    sparks = [h.proto.body for h in at.get("html")]
+    assert len(sparks) == 14 and all("data:image/svg+xml;base64," in s for s in sparks)
+    assert 'alt="SUS by month, ' in sparks[0] and 'title="Jan 2024: SUS ' in sparks[0]
     assert at.selectbox(key="x_ux").value == "sus"
     assert at.selectbox(key="x_cx").value == "nps"
     assert at.selectbox(key="x_segment").value == "plan"

@@ -20,6 +20,7 @@ import streamlit as st
 from uxcx import charts, describe, distributions
 from uxcx import retention as R
 from uxcx.charts.spec import Spec, vega_spec
+from uxcx.charts.svg import sparkline_html
 from uxcx.compute import MetricResult, compute, compute_many
 from uxcx.describe import ColumnQuality
 from uxcx.periods import Periods, periods
@@ -90,13 +91,13 @@ def metrics(
 
 
 # ---- finished tiles and charts -----------------------------------------------------------
-# A cached view must cost little server time: the tiles' results *and* their chart specs
-# (Vega-Lite dicts, data as Arrow) are kept per dataset id + version + query, so a rerun neither
-# recomputes nor rebuilds and re-validates Altair charts.
+# A cached view must cost little server time: the tiles' results *and* their sparklines (HTML
+# blocks with an SVG image) and chart specs (Vega-Lite dicts, data as Arrow) are kept per dataset id + version
+# + query, so a rerun neither recomputes nor rebuilds and re-validates Altair charts.
 @st.cache_data(max_entries=500, show_spinner=False)
 def _tiles(
     ds_id: str, version: str, metric_ids: tuple[str, ...], fkey: tuple
-) -> tuple[Periods, dict[str, TileData], dict[str, Spec]]:
+) -> tuple[Periods, dict[str, TileData], dict[str, str]]:
     h = _open(ds_id)
     filters = Filters.from_key(fkey) or Filters()
     per = periods(filters, _date_bounds(ds_id, version))
@@ -106,18 +107,15 @@ def _tiles(
     data = tile_data(
         h.dataset, metric_ids, per, lambda asked: compute_many(h.engine, tables, asked)
     )
-    sparks = {
-        mid: vega_spec(charts.sparkline(metric_frame(d.trend), mid))
-        for mid, d in data.items()
-        if len(d.trend) >= 2
-    }
-    return per, data, sparks
+    # SVG images, not 14 Vega views: those cost the browser's main thread 0.3–0.8 s per visit.
+    sparks = {mid: sparkline_html(metric_frame(d.trend), mid) for mid, d in data.items() if d.trend}
+    return per, data, {mid: svg for mid, svg in sparks.items() if svg}
 
 
 def tiles(
     ds: Dataset, metric_ids: Sequence[str], filters: Filters
-) -> tuple[Periods, dict[str, TileData], dict[str, Spec]]:
-    """Periods, each tile's data and its sparkline spec (cached by id + version + filters)."""
+) -> tuple[Periods, dict[str, TileData], dict[str, str]]:
+    """Periods, each tile's data and its sparkline HTML (cached by id + version + filters)."""
     return _tiles(ds.id, ds.version, tuple(metric_ids), filters.key())
 
 

@@ -2,9 +2,9 @@
 
 Every dashboard page shows its metrics as tiles. A tile gives the value, its interval and n, the
 change against the previous period of equal length (with a significance test), the benchmark
-where one exists and a monthly sparkline. A metric whose columns are missing is not an error: its
-tile says which column it needs and links to the Data page. What a tile shows is worked out in
-uxcx.tiles and uxcx.periods; this module only draws it.
+where one exists and a monthly sparkline (an SVG image with a tooltip per month). A metric whose
+columns are missing is not an error: its tile says which column it needs and links to the Data
+page. What a tile shows is worked out in uxcx.tiles and uxcx.periods; this module only draws it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from uxcx.charts.spec import Spec
 from uxcx.labels import diff_text, fmt_ci, fmt_p, value_text
 from uxcx.metrics import METRIC_BY_ID
 from uxcx.periods import DEFAULT_WINDOW, Periods
@@ -22,7 +21,7 @@ from uxcx.store import Dataset
 from uxcx.tiles import TileData
 
 from . import cache
-from .common import draw, md, page_link
+from .common import md, page_link
 from .routes import DATA_PAGE
 from .state import is_viewer
 
@@ -36,9 +35,9 @@ def _help(metric_id: str) -> str:
 
 
 def render_tile(
-    d: TileData, per: Periods, spark: Spec | None = None, currency: str | None = None
+    d: TileData, per: Periods, spark: str | None = None, currency: str | None = None
 ) -> None:
-    """One bordered metric tile (spark: its sparkline's finished spec, if it has one)."""
+    """One bordered metric tile (spark: its sparkline HTML, uxcx.charts.svg, if it has one)."""
     m = METRIC_BY_ID[d.metric_id]
     # Stretch to the row's height so tiles side by side line up.
     with st.container(border=True, height="stretch"):
@@ -101,15 +100,18 @@ def render_tile(
         if d.by_signup and (per.current.date_from or per.current.date_to):
             lines.append("Date range applies to signup dates (customers who joined then)")
         st.caption("  \n".join(lines))
-        if spark is not None:
-            draw(spark)
+        if spark:
+            # Our own HTML (uxcx.charts.svg: metric labels, months and numbers, escaped). st.html
+            # costs the browser far less than markdown; its sanitiser drops inline SVG elements,
+            # hence the SVG as an image.
+            st.html(spark)
 
 
 def render_tiles(
     ds: Dataset, metric_ids: Sequence[str], filters: Filters, *, per_row: int = 2
 ) -> Periods:
     """A grid of tiles (per_row across); returns the periods used, for a caption."""
-    # Results and sparkline specs come cached together: a rerun only lays the tiles out.
+    # Results and sparklines come cached together: a rerun only lays the tiles out.
     per, data, sparks = cache.tiles(ds, metric_ids, filters)
     for i in range(0, len(metric_ids), per_row):
         cols = st.columns(per_row, gap="small")
