@@ -98,7 +98,7 @@ def test_theme_is_registered_and_enabled():
     assert cfg["axis"]["gridColor"].upper() in ("#ECECEC",)
     assert cfg["range"]["category"][0] == charts.UX_COLOR
     # The theme reaches every chart's spec (what st.altair_chart(theme=None) sends).
-    assert _spec(charts.sparkline(_trend(), "sus"))["config"]["font"] == cfg["font"]
+    assert _spec(charts.metric_trend(_trend(), "sus"))["config"]["font"] == cfg["font"]
 
 
 def test_family_colours_are_okabe_ito_and_distinct():

@@ -25,7 +25,6 @@ from .metrics import (
     metrics_trend_multi,
     paired_panels,
     paired_trend,
-    sparkline,
 )
 from .theme import (
     BAND_PALETTES,
@@ -78,7 +77,6 @@ __all__ = [
     "paired_panels",
     "paired_trend",
     "score_distribution",
-    "sparkline",
     "sus_distribution",
     "uxcx_theme",
 ]

@@ -1,4 +1,4 @@
-"""Metric charts: sparklines, trends over time with CI bands, paired UX/CX panels, per group.
+"""Metric charts: trends over time with CI bands, paired UX/CX panels, per group.
 
 Every function takes an aggregate (one row per period or group, with value, ci_low, ci_high, n)
 and draws low-n rows grey or hollow, so a noisy month does not look like a finding.
@@ -36,26 +36,6 @@ from .theme import (
 
 
 # ---- trends ------------------------------------------------------------------------------
-def sparkline(df: pd.DataFrame | pa.Table, metric_id: str, *, height: int = 44) -> alt.LayerChart:
-    """A tiny line of the metric by period (no axes) for a tile; low-n points are hollow."""
-    metric = METRIC_BY_ID[metric_id]
-    d = _with_ci_text(_as_time(_frame(df, ["period", "value"])), metric)
-    color = FAMILY_COLORS[metric.family]
-    base = alt.Chart(d).encode(
-        x=alt.X("period:T", axis=None),
-        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("period:T", title="Month", format="%b %Y")]
-        + (
-            _tooltips(metric)
-            if "ci" in d.columns
-            else [alt.Tooltip("value:Q", format=_fmt(metric))]
-        ),
-    )
-    line = base.mark_line(color=color, strokeWidth=2)
-    pts = base.mark_point(color=color, size=18, filled=True, opacity=0.9)
-    return _layer(line, pts).properties(height=height)
-
-
 def metric_trend(
     df: pd.DataFrame | pa.Table,
     metric_id: str,
