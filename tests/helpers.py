@@ -56,3 +56,18 @@ class RecordingEngine:
     def text(self) -> str:
         """Every recorded query with its parameters, in order."""
         return "\n\n".join(f"{sql}\n-- params: {params!r}" for sql, params in self.queries) + "\n"
+
+
+def child_pids() -> list[int]:
+    """Live (or zombie) child processes of this test process."""
+    import os
+
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            kids.append(int(stat.parent.name))
+    return kids

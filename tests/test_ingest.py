@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import child_pids
 from uxcx.ingest import IngestError, IngestResult, ingest_file, stage_fast
 from uxcx.ingest.stage_fast import FAST_NOTE
 from uxcx.ingest.worker import convert
@@ -475,19 +476,6 @@ def test_compressible_parquet_over_a_small_limit(tmp_path: Path) -> None:
     )
 
 
-def _children() -> list[int]:
-    """Live (or zombie) child processes of this test process."""
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid():
-            kids.append(int(stat.parent.name))
-    return kids
-
-
 def test_time_limit_grows_with_the_file(tmp_path: Path) -> None:
     from uxcx.ingest.supervisor import time_limit_s
 
@@ -507,12 +495,12 @@ def test_time_limit_grows_with_the_file(tmp_path: Path) -> None:
 
 def test_timeout_kills_the_worker(tmp_path: Path) -> None:
     dest = tmp_path / "out" / "x.parquet"
-    before = set(_children())
+    before = set(child_pids())
     with pytest.raises(IngestError) as info:
         ingest_file(MESSY / "likert_sus.csv", dest, timeout_s=0.01)
     assert str(info.value) == "Reading the file took longer than 0.01 seconds, so uxcx stopped."
     assert list(dest.parent.iterdir()) == []
-    assert set(_children()) <= before  # killed and reaped, not left running
+    assert set(child_pids()) <= before  # killed and reaped, not left running
 
 
 def test_memory_cap_stops_the_worker_not_the_parent(tmp_path: Path) -> None:

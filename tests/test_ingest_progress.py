@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import child_pids
 from uxcx.ingest import IngestError, ingest_file, worker
 from uxcx.ingest import progress as prog
 from uxcx.ingest.progress import CHECK, READ, ReadProgress, Reporter, describe, read_progress
@@ -38,18 +38,6 @@ def clean_csv(path: Path, rows: int = ROWS, bad_at: int | None = None) -> Path:
                 f.write("x,P1,2024-01-01\n")  # one field short: only the Python reader takes it
             f.write(f"c{i},P{i % 7},2024-{i % 12 + 1:02d}-{i % 28 + 1:02d},{i % 11}\n")
     return path
-
-
-def _children() -> list[int]:
-    kids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid():
-            kids.append(int(stat.parent.name))
-    return kids
 
 
 def test_the_typed_path_reports_rows_of_the_file_lines(tmp_path: Path, monkeypatch) -> None:
@@ -139,7 +127,7 @@ def test_the_time_limit_still_kills_a_worker_that_reports(tmp_path: Path, monkey
     monkeypatch.setenv("UXCX_INGEST_FAST", "0")
     src = clean_csv(tmp_path / "in.csv", rows=3 * ROWS)
     dest = tmp_path / "out" / "x.parquet"
-    before = set(_children())
+    before = set(child_pids())
     seen: list[ReadProgress] = []
     started = time.monotonic()
     with pytest.raises(IngestError) as info:
@@ -147,7 +135,7 @@ def test_the_time_limit_still_kills_a_worker_that_reports(tmp_path: Path, monkey
     assert time.monotonic() - started < 5
     assert str(info.value) == "Reading the file took longer than 1.5 seconds, so uxcx stopped."
     assert list(dest.parent.iterdir()) == []
-    assert set(_children()) <= before
+    assert set(child_pids()) <= before
 
 
 def test_the_line_per_file() -> None:
