@@ -13,8 +13,10 @@ from .result import IngestError, format_size
 _PHYSICAL_WIDTH = {"BOOLEAN": 1, "INT32": 4, "FLOAT": 4, "INT64": 8, "DOUBLE": 8, "INT96": 12}
 
 
-def parquet_expanded_bytes(con: Any, src: Path) -> int:
+def parquet_expanded_bytes(con: Any, src: Path) -> tuple[int, int]:
     """Estimate from the footer alone how many bytes the Parquet data would take once decoded.
+
+    Returns (bytes, the rows the footer declares).
 
     DuckDB's ``parquet_metadata`` reads the footer (importing pyarrow for it cost ~0.7 s).
     """
@@ -44,7 +46,8 @@ def parquet_expanded_bytes(con: Any, src: Path) -> int:
         acc[0] += max(int(uncompressed or 0), int(group_rows or 0) * width)
     total = sum(max(group, claimed) for group, claimed in groups.values())
     dictionary = {int(c[3]) for c in chunks if str(c[4]) == "BYTE_ARRAY" and c[6] is not None}
-    return int(max(total, num_rows * sum(widths.values()), _dictionary_bytes(con, p, dictionary)))
+    expanded = max(total, num_rows * sum(widths.values()), _dictionary_bytes(con, p, dictionary))
+    return int(expanded), num_rows
 
 
 def _dictionary_bytes(con: Any, p: str, columns: set[int]) -> int:
@@ -81,15 +84,19 @@ def _dictionary_bytes(con: Any, p: str, columns: set[int]) -> int:
         ) from None
 
 
-def check_expanded_size(con: Any, src: Path, max_expanded_mb: int) -> None:
-    """Refuse a Parquet file whose footer says it would decode to more than the cap allows."""
-    expanded = parquet_expanded_bytes(con, src)
+def check_expanded_size(con: Any, src: Path, max_expanded_mb: int) -> int:
+    """Refuse a Parquet file whose footer says it would decode to more than the cap allows.
+
+    Returns the rows the footer declares (the progress of a Parquet upload).
+    """
+    expanded, rows = parquet_expanded_bytes(con, src)
     limit = max_expanded_mb * 1024 * 1024
     if expanded > limit:
         raise IngestError(
             f"This Parquet file says it would expand to {format_size(expanded)}, more than "
             f"the {format_size(limit)} uxcx allows."
         )
+    return rows
 
 
 def parquet_columns(con: Any, src: Path, notes: list[str]) -> tuple[list[Column], str]:

@@ -122,8 +122,8 @@ def convert(
     con = connect(work_dir, duckdb_memory_mb, allowed)
     try:
         if staged is None:
-            check_expanded_size(con, src, max_expanded_mb)
-            progress.rows(_footer_rows(con, src), step=CHECK, force=True)
+            footer_rows = check_expanded_size(con, src, max_expanded_mb)
+            progress.rows(footer_rows, step=CHECK, force=True)
         else:
             progress.rows(staged.rows, staged.rows, CHECK, force=True)
         if staged is not None:
@@ -182,12 +182,6 @@ def convert(
         source_format=source_format,
         encoding=encoding,
     )
-
-
-def _footer_rows(con: Any, src: Path) -> int:
-    """The rows a Parquet file's footer declares (checked readable by check_expanded_size)."""
-    p = sql_str(str(src))
-    return int(con.execute(f"SELECT num_rows FROM parquet_file_metadata({p})").fetchall()[0][0])
 
 
 def is_memory_error(exc: BaseException) -> bool:
