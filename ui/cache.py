@@ -92,8 +92,8 @@ def metrics(
 
 # ---- finished tiles and charts -----------------------------------------------------------
 # A cached view must cost little server time: the tiles' results *and* their sparklines (HTML
-# blocks with an SVG image) and chart specs (Vega-Lite dicts, data as Arrow) are kept per dataset id + version
-# + query, so a rerun neither recomputes nor rebuilds and re-validates Altair charts.
+# blocks with an SVG image) and chart specs (Vega-Lite dicts, data as Arrow) are kept per
+# dataset id + version + query, so a rerun neither recomputes nor rebuilds Altair charts.
 @st.cache_data(max_entries=500, show_spinner=False)
 def _tiles(
     ds_id: str, version: str, metric_ids: tuple[str, ...], fkey: tuple
@@ -108,8 +108,12 @@ def _tiles(
         h.dataset, metric_ids, per, lambda asked: compute_many(h.engine, tables, asked)
     )
     # SVG images, not 14 Vega views: those cost the browser's main thread 0.3–0.8 s per visit.
-    sparks = {mid: sparkline_html(metric_frame(d.trend), mid) for mid, d in data.items() if d.trend}
-    return per, data, {mid: svg for mid, svg in sparks.items() if svg}
+    sparks = {
+        mid: svg
+        for mid, d in data.items()
+        if d.trend and (svg := sparkline_html(metric_frame(d.trend), mid))
+    }
+    return per, data, sparks
 
 
 def tiles(
