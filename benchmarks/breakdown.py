@@ -5,7 +5,8 @@
     python -m benchmarks.breakdown page overview --workspace DIR [--runs 2] [--last-filter plan=Pro]
 
 ``metrics`` runs what ``uxcx metrics FILE --by plan --format json`` runs (imports, dataset
-creation: ingest worker, column profiles, role detection; the metric queries: one batched scan per
+creation: the ingest worker, which also profiles the columns (``ingest`` shows that part), role
+detection; the metric queries: one batched scan per
 table, or 2 × 14 in older code; estimates; JSON), timing each phase and each SQL statement.
 ``ingest`` runs the worker's ``convert()`` in this process (no memory cap) and times each statement
 DuckDB executes. Both wrap functions by name and skip, with a note, any that a refactor has moved,
@@ -183,7 +184,6 @@ def profile_metrics(path: Path, by: str | None) -> str:
         importlib.import_module("uxcx.compute")
     for module, name, label in [
         ("uxcx.store.workspace", "ingest_file", "ingest_file (worker process)"),
-        ("uxcx.store.workspace", "profile_columns", "profile columns (role detection input)"),
         ("uxcx.store.workspace", "detect_roles", "detect roles"),
         ("uxcx.store.workspace", "customer_unique", "customer_unique scan"),
         ("uxcx.compute", "run_query", "metric queries, one per metric (compute_each)"),

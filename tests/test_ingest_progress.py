@@ -110,17 +110,19 @@ def test_the_progress_file_is_json_rewritten_whole(tmp_path: Path) -> None:
 
 
 def test_ingest_file_tells_rows_from_the_worker(tmp_path: Path, monkeypatch) -> None:
-    # The row-by-row reader takes seconds on this file: several reports arrive on the way.
+    # The row-by-row reader takes seconds on this file (~2 s on a fast machine, reports at
+    # most twice a second): several reports arrive on the way.
     monkeypatch.setenv("UXCX_INGEST_FAST", "0")
-    src = clean_csv(tmp_path / "in.csv", rows=3 * ROWS)
+    rows = 5 * ROWS
+    src = clean_csv(tmp_path / "in.csv", rows=rows)
     seen: list[ReadProgress] = []
     r = ingest_file(src, tmp_path / "out" / "x.parquet", on_progress=seen.append)
-    assert r.rows == 3 * ROWS
+    assert r.rows == rows
     reading = [p for p in seen if p.step == READ]
-    assert len(reading) >= 2 and all(p.total == 3 * ROWS for p in reading)
+    assert len(reading) >= 2 and all(p.total == rows for p in reading)
     assert [p.rows for p in seen] == sorted(p.rows for p in seen)
-    assert any(0 < p.rows < 3 * ROWS for p in reading)
-    assert seen[-1] == ReadProgress(3 * ROWS, 3 * ROWS, CHECK)
+    assert any(0 < p.rows < rows for p in reading)
+    assert seen[-1] == ReadProgress(rows, rows, CHECK)
 
 
 def test_the_time_limit_still_kills_a_worker_that_reports(tmp_path: Path, monkeypatch) -> None:

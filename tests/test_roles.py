@@ -13,7 +13,7 @@ def num(name, lo, hi, distinct=None, integer=True, n=100):
 
 
 def text(name, values, n=100, avg=6.0):
-    return ColumnProfile(name, "VARCHAR", n, len(values), avg_length=avg, top_values=list(values))
+    return ColumnProfile(name, "VARCHAR", n, len(values), avg_length=avg, extremes=list(values))
 
 
 def date(name):

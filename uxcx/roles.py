@@ -166,7 +166,8 @@ class ColumnProfile:
     max: float | None = None
     all_integer: bool = False
     avg_length: float = 0.0
-    top_values: list[str] = field(default_factory=list)
+    # The lowest and highest text value: every value of a column with at most two.
+    extremes: list[str] = field(default_factory=list)
     label: str = ""  # question text a survey tool exported beside a short name (Q1 → "How likely…")
     # code → label a survey tool exported with the data (SPSS: "1" → "Very dissatisfied").
     value_labels: dict[str, str] = field(default_factory=dict)
@@ -201,7 +202,7 @@ def _compatible(role: Role, col: ColumnProfile) -> bool:
                 and col.min >= 0
                 and col.max <= 1
             )
-        vals = {v.strip().lower() for v in col.top_values}
+        vals = {v.strip().lower() for v in col.extremes}
         return bool(vals) and col.distinct <= 2 and vals <= set(TRUE_WORDS + FALSE_WORDS)
     return True
 

@@ -101,6 +101,7 @@ def load(
     """The files as a dataset in a temporary workspace on `engine`, --map applied (it wins)."""
     # Imported here: DuckDB and Arrow are not needed to print help or a usage error.
     from ..engines import engine_for
+    from ..ingest import link_parquet
     from ..store import Workspace
 
     paths = [Path(f) for f in files]
@@ -109,7 +110,10 @@ def load(
             raise UsageError(f"{p}: no such file.")
     with tempfile.TemporaryDirectory(prefix="uxcx-") as tmp:
         ws = Workspace(Path(tmp), engine_for(Path(tmp), engine))
-        ds = ws.create_dataset([(p.name, p) for p in paths])
+        # The user's own typed Parquet is read in place on DuckDB, as DuckDB itself would
+        # (decoded once in the capped worker first); Spark reads only what uxcx wrote.
+        with link_parquet(ws.engine.name == "duckdb"):
+            ds = ws.create_dataset([(p.name, p) for p in paths], keep_sources=False)
         changed: dict[str, RoleMap] = {}
         for role, column in _parse_maps(maps):
             holders = [t for t in ds.tables if column in t.columns]

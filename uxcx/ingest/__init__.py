@@ -6,7 +6,7 @@ DuckDB, pandas or pyarrow: the worker's modules are imported by the worker proce
 """
 
 from .result import MAX_KEPT, IngestError, IngestResult, format_size, memory_message
-from .supervisor import allow_in_process, ingest_file
+from .supervisor import allow_in_process, ingest_file, link_parquet
 
 __all__ = [
     "MAX_KEPT",
@@ -15,5 +15,6 @@ __all__ = [
     "allow_in_process",
     "format_size",
     "ingest_file",
+    "link_parquet",
     "memory_message",
 ]

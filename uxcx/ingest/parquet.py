@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from .common import plural, sql_ident, sql_str
 from .infer import Column, final_names
 from .result import IngestError, format_size
+
+DAMAGED_PARQUET = (
+    "This Parquet file is damaged or uses a feature uxcx cannot read, so uxcx could not read it."
+)
+
+# Column types a Parquet file read in place may hold: those uxcx reads as they are. Nested and
+# exotic types (lists, structs, UUIDs, intervals …) are always rewritten.
+_IN_PLACE_TYPES = {
+    "VARCHAR", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+    "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DATE", "TIMESTAMP",
+    "TIMESTAMP WITH TIME ZONE",
+}  # fmt: skip
 
 # Bytes per decoded value of each physical type; 16 for the rest (byte arrays and the like).
 _PHYSICAL_WIDTH = {"BOOLEAN": 1, "INT32": 4, "FLOAT": 4, "INT64": 8, "DOUBLE": 8, "INT96": 12}
@@ -107,10 +120,7 @@ def parquet_columns(con: Any, src: Path, notes: list[str]) -> tuple[list[Column]
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {plain}").fetchall()
     except duckdb.Error:
-        raise IngestError(
-            "This Parquet file is damaged or uses a feature uxcx cannot read, so uxcx could not "
-            "open it."
-        ) from None
+        raise IngestError(DAMAGED_PARQUET) from None
     fields_ = [(str(d[0]), str(d[1])) for d in described]
     if not fields_:
         raise IngestError("This Parquet file has no columns.")
@@ -133,3 +143,23 @@ def parquet_columns(con: Any, src: Path, notes: list[str]) -> tuple[list[Column]
         return columns, f"(SELECT row_number() OVER () AS __line, {select} FROM {plain})"
     numbered = f"read_parquet({sql_str(str(src))}, file_row_number = true)"
     return columns, f"(SELECT file_row_number + 1 AS __line, {select} FROM {numbered})"
+
+
+def can_link(columns: list[Column]) -> bool:
+    """Whether the file's columns are exactly what uxcx would write: typed, unrenamed, plain."""
+    return all(
+        not c.infer
+        and c.name == c.source_name
+        and (c.raw_type in _IN_PLACE_TYPES or c.raw_type.startswith("DECIMAL("))
+        for c in columns
+    )
+
+
+def link_or_copy(src: Path, out: Path) -> None:
+    """Make `out` the same file as `src`: a hard link, or a copy across file systems."""
+    import shutil
+
+    try:
+        os.link(src, out)
+    except OSError:
+        shutil.copyfile(src, out)

@@ -34,6 +34,8 @@ class IngestResult:
     # The codec the text was decoded with ("utf-8", "windows-1251", "utf-16-le"), or the one an
     # SPSS file declares; "" for Excel and Parquet, which carry no choice of encoding.
     encoding: str = ""
+    # Each column's profile for role detection (``profile.read_profiles``), made by the worker.
+    profiles: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (the path as a string)."""

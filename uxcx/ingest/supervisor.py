@@ -166,12 +166,32 @@ def allow_in_process(max_bytes: int = CLI_IN_PROCESS_BYTES) -> Iterator[None]:
         _in_process_max_bytes = before
 
 
+# Whether a typed Parquet file that needs no change is linked instead of rewritten: only for
+# the command line on DuckDB, where the file is its user's own and no one else reads it. The
+# server keeps its rule: it reads only Parquet uxcx wrote (a crafted file can crash a reader).
+_link_parquet = False
+
+
+@contextlib.contextmanager
+def link_parquet(on: bool = True) -> Iterator[None]:
+    """While open, read a typed Parquet file in place (linked, decoded once in the worker)."""
+    global _link_parquet
+    before, _link_parquet = _link_parquet, on
+    try:
+        yield
+    finally:
+        _link_parquet = before
+
+
 def _ingest_here(src: Path, tmp_out: Path, work: Path, max_expanded_mb: int) -> IngestResult:
     """What the worker does, in this process (the same errors, as one sentence each)."""
     from . import worker
 
     try:
-        return worker.convert(src, tmp_out, work_dir=work, max_expanded_mb=max_expanded_mb)
+        return worker.convert(
+            src, tmp_out, work_dir=work, max_expanded_mb=max_expanded_mb,
+            link_parquet=_link_parquet,
+        )  # fmt: skip
     except IngestError:
         raise
     except Exception as exc:
@@ -273,6 +293,7 @@ def ingest_file(
         str(max_output_mb(src)),
         "--parent-pid",
         str(os.getpid()),
+        *(["--link-parquet"] if _link_parquet else []),
     ]
     proc: subprocess.Popen[bytes] | None = None
     try:

@@ -30,7 +30,8 @@ from typing import Any
 
 from .common import connect, sql_str
 from .infer import Column, final_names, finish
-from .parquet import check_expanded_size, parquet_columns
+from .parquet import DAMAGED_PARQUET, can_link, check_expanded_size, link_or_copy, parquet_columns
+from .profile import profile_parquet
 from .progress import CHECK, FILE_NAME, NO_REPORTS, Reporter
 from .result import IngestError, IngestResult, format_size, memory_message
 from .sav import SPSS_FORMATS, convert_spss
@@ -55,12 +56,46 @@ def convert(
     duckdb_memory_mb: int = 512,
     fast: bool = True,
     progress: Reporter = NO_REPORTS,
+    link_parquet: bool = False,
 ) -> IngestResult:
     """Parse `src` into Parquet at `out` in this process (the worker calls it under its caps).
 
     ``fast=False`` always reads text with the row-by-row Python reader (tests compare the two);
-    `progress` hears the rows read so far (``uxcx.ingest.progress``).
+    `progress` hears the rows read so far (``uxcx.ingest.progress``). The result carries every
+    column's profile (``profile.py``). ``link_parquet`` (the command line, never the server):
+    a typed Parquet file whose columns need no change becomes `out` as a hard link instead of
+    a rewrite, once the profile has decoded all of it here.
     """
+    result = _convert(
+        src, out, work_dir=work_dir, max_expanded_mb=max_expanded_mb,
+        duckdb_memory_mb=duckdb_memory_mb, fast=fast, progress=progress,
+        link_parquet=link_parquet,
+    )  # fmt: skip
+    columns = {c["name"]: c["type"] for c in result.columns}
+    con = connect(work_dir, duckdb_memory_mb, [out])
+    try:
+        result.profiles = profile_parquet(con, out, columns)
+    except Exception as exc:
+        # Only a file linked in place can fail here: its pages are first decoded now.
+        if result.source_format != "parquet" or is_memory_error(exc):
+            raise
+        raise IngestError(DAMAGED_PARQUET) from exc
+    finally:
+        con.close()
+    return result
+
+
+def _convert(
+    src: Path,
+    out: Path,
+    *,
+    work_dir: Path,
+    max_expanded_mb: int,
+    duckdb_memory_mb: int,
+    fast: bool,
+    progress: Reporter,
+    link_parquet: bool,
+) -> IngestResult:
     src = Path(src)
     out = Path(out)
     work_dir = Path(work_dir)
@@ -141,6 +176,19 @@ def convert(
             ]
         else:
             columns, source_sql = parquet_columns(con, src, notes)
+            if link_parquet and can_link(columns):
+                # The file already is what the rewrite would write; convert() decodes it all
+                # (the profile) before anything else reads it.
+                link_or_copy(src, out)
+                return IngestResult(
+                    parquet_path=out,
+                    rows=footer_rows,
+                    rejected_rows=0,
+                    columns=[{"name": c.name, "source_name": c.source_name, "type": c.raw_type}
+                             for c in columns],
+                    notes=notes,
+                    source_format="parquet",
+                )  # fmt: skip
         try:
             rows, out_columns, issues, issue_count = finish(
                 con,
@@ -155,10 +203,7 @@ def convert(
             # A Parquet file can lie in ways the footer check cannot see; say so plainly.
             if staged is not None or is_memory_error(exc) or isinstance(exc, IngestError):
                 raise
-            raise IngestError(
-                "This Parquet file is damaged or uses a feature uxcx cannot read, so uxcx "
-                "could not read it."
-            ) from exc
+            raise IngestError(DAMAGED_PARQUET) from exc
     finally:
         con.close()
     if staged is not None and staged.labels:
@@ -274,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-expanded-mb", type=int, default=2048)
     parser.add_argument("--max-output-mb", type=int, default=8192)
     parser.add_argument("--parent-pid", type=int, default=0)
+    parser.add_argument("--link-parquet", action="store_true")
     args = parser.parse_args(argv)
     if args.parent_pid:
         _die_with_parent(args.parent_pid)
@@ -295,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             # UXCX_INGEST_FAST=0 turns DuckDB's reader off (for comparisons and emergencies).
             fast=os.environ.get("UXCX_INGEST_FAST", "1") != "0",
             progress=Reporter(args.work_dir / FILE_NAME),
+            link_parquet=args.link_parquet,
         )
         payload: dict[str, Any] = {"ok": True, "result": result.to_dict()}
     except IngestError as exc:

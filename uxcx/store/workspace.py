@@ -29,12 +29,12 @@ from ..ingest import IngestError, IngestResult, ingest_file
 from ..ingest.progress import ReadProgress, describe
 from ..ingest.result import DISK_FULL
 from ..ingest.supervisor import ingest_memory_mb
-from ..roles import RoleMap, detect_roles, validate_mapping
+from ..roles import ColumnProfile, RoleMap, detect_roles, validate_mapping
 from ..sql import Join, TableInfo
 from . import files as disk
 from .files import BUILDING, abandoned, hold_build_lock, json_safe, safe_filename, write_json
 from .joins import detect_joins, key_stem, measure_join, remeasure
-from .profile import customer_unique, profile_columns
+from .profile import customer_unique
 from .shares import new_token
 
 SAMPLE_ID = "sample"
@@ -170,8 +170,13 @@ class Workspace:
         progress: Progress | None = None,
         fingerprint: str = "",
         owner: str = "",
+        keep_sources: bool = True,
     ) -> Dataset:
-        """Ingest files into a new dataset; raises IngestError naming the file that failed."""
+        """Ingest files into a new dataset; raises IngestError naming the file that failed.
+
+        ``keep_sources=False`` (a temporary workspace: the command line) reads files given as
+        paths where they are instead of copying them into the dataset's ``sources/``.
+        """
         if not files:
             raise IngestError("No files were given.")
         ds_id = dataset_id or new_token(16)
@@ -190,8 +195,10 @@ class Workspace:
                 src = tmp / "sources" / safe
                 if isinstance(content, bytes | bytearray):
                     src.write_bytes(content)
-                else:
+                elif keep_sources:
                     shutil.copyfile(content, src)
+                else:
+                    src = Path(content).resolve()
                 jobs.append((fname, src, tmp / "tables" / f"{Path(safe).stem}.parquet"))
             report(0.02, f"Reading {len(jobs)} file(s) …")
             results = self._ingest_all(jobs, report)
@@ -208,7 +215,8 @@ class Workspace:
                     columns=columns,
                     roles={},
                     detected_roles={},
-                    ingest=json_safe(result.to_dict()),
+                    # The profiles live on as the roles and distinct counts below.
+                    ingest=json_safe({**result.to_dict(), "profiles": []}),
                     labels={c["name"]: c["label"] for c in result.columns if c.get("label")},
                     value_labels={
                         c["name"]: c["value_labels"]
@@ -216,10 +224,15 @@ class Workspace:
                         if c.get("value_labels")
                     },
                 )
-                profiles = profile_columns(self.profiler, self.profiler.source(dest), columns)
-                for prof in profiles:
-                    prof.label = entry.labels.get(prof.name, "")
-                    prof.value_labels = entry.value_labels.get(prof.name, {})
+                # The worker profiled the Parquet it wrote (``ingest/profile.py``).
+                profiles = [
+                    ColumnProfile(
+                        **p,
+                        label=entry.labels.get(p["name"], ""),
+                        value_labels=entry.value_labels.get(p["name"], {}),
+                    )
+                    for p in result.profiles
+                ]
                 entry.distinct = {p.name: [p.non_null, p.distinct] for p in profiles}
                 entry.detected_roles = detect_roles(profiles)
                 entry.roles = dict(entry.detected_roles)
