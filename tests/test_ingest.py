@@ -928,8 +928,17 @@ def test_cli_reads_small_files_in_process_and_the_server_never(
             here = ingest_file(MESSY / "likert_sus.csv", tmp_path / "h" / "x.parquet")
         with pytest.raises(AssertionError, match="worker process"):
             ingest_file(MESSY / "likert_sus.csv", tmp_path / "s" / "x.parquet")
-        with allow_in_process(max_bytes=10), pytest.raises(AssertionError, match="worker"):
+        with (
+            allow_in_process(max_bytes=10, any_size_text=False),
+            pytest.raises(AssertionError, match="worker"),
+        ):
             ingest_file(MESSY / "likert_sus.csv", tmp_path / "b" / "x.parquet")
+        # Text and Parquet at any size; a workbook over the size keeps the worker.
+        with allow_in_process(max_bytes=10):
+            ingest_file(MESSY / "likert_sus.csv", tmp_path / "t" / "x.parquet")
+            ingest_file(MESSY / "small.parquet", tmp_path / "p" / "x.parquet")
+            with pytest.raises(AssertionError, match="worker"):
+                ingest_file(MESSY / "survey.xlsx", tmp_path / "x" / "x.parquet")
     assert here.parquet_path == tmp_path / "h" / "x.parquet" and here.parquet_path.exists()
     assert {**here.to_dict(), "parquet_path": ""} == {**worker_result.to_dict(), "parquet_path": ""}
     assert list((tmp_path / "h").iterdir()) == [here.parquet_path]

@@ -148,22 +148,46 @@ def time_limit_s(src: Path) -> float:
     return float(round(TIME_LIMIT_FLOOR_S + per_mb * size_mb))
 
 
-# Files up to this size are read in this process, without the worker's caps, once a process
-# that reads its user's own files (the command line) says so; the server never does.
+# Once a process that reads its user's own files (the command line) says so, files are read in
+# this process, without the worker's caps; the server never does. A worker costs ~0.15–0.3 s
+# (an interpreter importing DuckDB) and shields the user from nothing they did not bring.
 _in_process_max_bytes = 0
-# The command line's choice: a small file costs ~0.3 s more in a worker (interpreter, imports).
+_in_process_any_text = False
+# Text and Parquet are read in process at any size: DuckDB's memory limit and spilling bound
+# their reading, and the exact reader streams. Excel and SPSS files decode in libraries
+# (zip, pyreadstat) that no memory limit reaches: beyond this size they keep the worker.
 CLI_IN_PROCESS_BYTES = 8 * 1024 * 1024
 
 
 @contextlib.contextmanager
-def allow_in_process(max_bytes: int = CLI_IN_PROCESS_BYTES) -> Iterator[None]:
-    """While open, read files up to `max_bytes` in this process: the CLI, never the server."""
-    global _in_process_max_bytes
-    before, _in_process_max_bytes = _in_process_max_bytes, max_bytes
+def allow_in_process(
+    max_bytes: int = CLI_IN_PROCESS_BYTES, *, any_size_text: bool = True
+) -> Iterator[None]:
+    """While open, read files in this process: the CLI, never the server.
+
+    Files up to `max_bytes`, and with `any_size_text` every text or Parquet file.
+    """
+    global _in_process_max_bytes, _in_process_any_text
+    before = _in_process_max_bytes, _in_process_any_text
+    _in_process_max_bytes, _in_process_any_text = max_bytes, any_size_text
     try:
         yield
     finally:
-        _in_process_max_bytes = before
+        _in_process_max_bytes, _in_process_any_text = before
+
+
+def _read_here(src: Path) -> bool:
+    """Whether `src` is read in this process (see ``allow_in_process``)."""
+    if src.stat().st_size <= _in_process_max_bytes:
+        return True
+    if not _in_process_any_text:
+        return False
+    from .sniff import detect_format
+
+    try:
+        return detect_format(src) in ("text", "parquet")
+    except IngestError:
+        return True  # the reader says what is wrong, in this process as in a worker
 
 
 # Whether a typed Parquet file that needs no change is linked instead of rewritten: only for
@@ -297,7 +321,7 @@ def ingest_file(
     ]
     proc: subprocess.Popen[bytes] | None = None
     try:
-        if src.stat().st_size <= _in_process_max_bytes:
+        if _read_here(src):
             result = _ingest_here(src, tmp_out, work, max_expanded_mb)
             os.replace(tmp_out, dest)
             result.parquet_path = dest
