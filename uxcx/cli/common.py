@@ -111,7 +111,8 @@ def load(
     with tempfile.TemporaryDirectory(prefix="uxcx-") as tmp:
         ws = Workspace(Path(tmp), engine_for(Path(tmp), engine))
         # The user's own typed Parquet is read in place on DuckDB, as DuckDB itself would
-        # (decoded once in the capped worker first); Spark reads only what uxcx wrote.
+        # (every page decoded once by the ingest's column profile first); Spark reads only
+        # Parquet uxcx wrote.
         with link_parquet(ws.engine.name == "duckdb"):
             ds = ws.create_dataset([(p.name, p) for p in paths], keep_sources=False)
         changed: dict[str, RoleMap] = {}

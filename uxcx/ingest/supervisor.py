@@ -198,7 +198,7 @@ _link_parquet = False
 
 @contextlib.contextmanager
 def link_parquet(on: bool = True) -> Iterator[None]:
-    """While open, read a typed Parquet file in place (linked, decoded once in the worker)."""
+    """While open, read a typed Parquet file in place (linked; the profile decodes it first)."""
     global _link_parquet
     before, _link_parquet = _link_parquet, on
     try:

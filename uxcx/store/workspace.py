@@ -225,18 +225,16 @@ class Workspace:
                     },
                 )
                 # The worker profiled the Parquet it wrote (``ingest/profile.py``).
-                profiles = [
-                    ColumnProfile(
-                        **p,
-                        label=entry.labels.get(p["name"], ""),
-                        value_labels=entry.value_labels.get(p["name"], {}),
-                    )
-                    for p in result.profiles
-                ]
+                profiles = [ColumnProfile(**p) for p in result.profiles]
+                for prof in profiles:
+                    prof.label = entry.labels.get(prof.name, "")
+                    prof.value_labels = entry.value_labels.get(prof.name, {})
                 entry.distinct = {p.name: [p.non_null, p.distinct] for p in profiles}
                 entry.detected_roles = detect_roles(profiles)
                 entry.roles = dict(entry.detected_roles)
-                entry.customer_unique = self._customer_unique(entry, dest)
+                entry.customer_unique = customer_unique(
+                    self.profiler, dest, entry.roles, entry.distinct, entry.unique
+                )
                 tables.append(entry)
             ds = Dataset(
                 id=ds_id,
@@ -504,7 +502,13 @@ class Workspace:
         for name, roles in changes.items():
             entry = dataset.table(name)
             entry.roles = {k: v for k, v in roles.items() if v}
-            entry.customer_unique = self._customer_unique(entry, dataset.parquet_path(entry))
+            entry.customer_unique = customer_unique(
+                self.profiler,
+                dataset.parquet_path(entry),
+                entry.roles,
+                entry.distinct,
+                entry.unique,
+            )
         ids_changed = ids_before != [t.roles.get("customer_id") for t in dataset.tables]
         if ids_changed and dataset.joins is not None and not dataset.joins_edited:
             # Customer ids link files: a new mapping means new links (hand-made ones stay).
@@ -572,24 +576,6 @@ class Workspace:
     def detected_joins(self, dataset: Dataset) -> list[Join]:
         """The links detection finds for the dataset as it is now (nothing saved)."""
         return detect_joins(self.profiler, self._infos(dataset))
-
-    def _customer_unique(self, entry: TableEntry, parquet: Path) -> bool:
-        """One row per customer id (a dimension table), from the entry's cache when known."""
-        cid = entry.roles.get("customer_id")
-        if not isinstance(cid, str):
-            return False
-        if cid not in entry.unique:
-            counts = entry.distinct.get(cid)
-            if counts is not None and counts[1] < _SURELY_REPEATED * counts[0]:
-                entry.unique[cid] = False  # the profile already shows repeated ids
-            else:
-                entry.unique[cid] = customer_unique(self.profiler, parquet, entry.roles)
-        return entry.unique[cid]
-
-
-# approx_count_distinct (HyperLogLog) is within a few percent: below 80% of the non-null count
-# some value surely repeats; at or above it only the exact count can tell.
-_SURELY_REPEATED = 0.8
 
 
 # ---- helpers -----------------------------------------------------------------------------
