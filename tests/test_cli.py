@@ -145,9 +145,9 @@ def test_by_keeps_the_overall_row_beside_the_groups(capsys, sample_json):
 def test_twelve_maps_validate_once_and_scan_no_ids(tmp_path, capsys, monkeypatch):
     """--map overrides are one change set: one validation, no customer-id recount per role."""
     import uxcx.roles
-    import uxcx.store.profile
     import uxcx.store.workspace as W
     from benchmarks.generator import write
+    from uxcx.engines.duckdb import DuckDBEngine
 
     f = tmp_path / "b.csv"
     write(500, f, seed=3)
@@ -155,23 +155,25 @@ def test_twelve_maps_validate_once_and_scan_no_ids(tmp_path, capsys, monkeypatch
             "task_success=task_success", "time_on_task=time_on_task", "error_count=error_count",
             "nps_score=nps_score", "csat_score=csat_score", "ces_score=ces_score",
             "churned=churned", "clv=clv"]  # fmt: skip
-    calls = {"validate": 0, "unique": 0}
-    validate, unique = uxcx.roles.validate_mapping, uxcx.store.profile.customer_unique
+    calls = {"validate": 0}
+    validate, run = uxcx.roles.validate_mapping, DuckDBEngine._run
+    exact_counts: list[str] = []
 
     def counting_validate(*a, **k):
         calls["validate"] += 1
         return validate(*a, **k)
 
-    def counting_unique(*a, **k):
-        calls["unique"] += 1
-        return unique(*a, **k)
+    def recording_run(self, sql, params, fetch):
+        if "count(DISTINCT" in sql:
+            exact_counts.append(sql)
+        return run(self, sql, params, fetch)
 
     monkeypatch.setattr(W, "validate_mapping", counting_validate)
-    monkeypatch.setattr(W, "customer_unique", counting_unique)
+    monkeypatch.setattr(DuckDBEngine, "_run", recording_run)
     args = [a for m in maps for a in ("--map", m)]
     out = run_json(capsys, str(f), *args, "--by", "plan")
     assert calls["validate"] == 1  # one table, one change set
     # The ids repeat (several rows per customer): the ingest's profile says so, no exact count.
-    assert calls["unique"] == 0
+    assert exact_counts == []
     assert out["datasets"][0]["roles"]["segment"] == ["plan"]
     assert {m["metric"] for m in out["metrics"]} >= {"nps", "csat", "sus", "clv"}
