@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..roles import is_date_type, is_numeric_type
 from .common import plural, sql_ident, sql_str
 from .infer import Column, final_names
 from .result import IngestError, format_size
@@ -13,14 +14,6 @@ from .result import IngestError, format_size
 DAMAGED_PARQUET = (
     "This Parquet file is damaged or uses a feature uxcx cannot read, so uxcx could not read it."
 )
-
-# Column types a Parquet file read in place may hold: those uxcx reads as they are. Nested and
-# exotic types (lists, structs, UUIDs, intervals …) are always rewritten.
-_IN_PLACE_TYPES = {
-    "VARCHAR", "BOOLEAN", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
-    "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT", "DOUBLE", "DATE", "TIMESTAMP",
-    "TIMESTAMP WITH TIME ZONE",
-}  # fmt: skip
 
 # Bytes per decoded value of each physical type; 16 for the rest (byte arrays and the like).
 _PHYSICAL_WIDTH = {"BOOLEAN": 1, "INT32": 4, "FLOAT": 4, "INT64": 8, "DOUBLE": 8, "INT96": 12}
@@ -146,11 +139,19 @@ def parquet_columns(con: Any, src: Path, notes: list[str]) -> tuple[list[Column]
 
 
 def can_link(columns: list[Column]) -> bool:
-    """Whether the file's columns are exactly what uxcx would write: typed, unrenamed, plain."""
+    """Whether the file's columns are exactly what uxcx would write: typed, unrenamed, plain.
+
+    Plain: the types role detection knows (text, yes/no, numbers, dates); nested and exotic
+    ones (lists, structs, UUIDs, intervals …) are always rewritten.
+    """
     return all(
         not c.infer
         and c.name == c.source_name
-        and (c.raw_type in _IN_PLACE_TYPES or c.raw_type.startswith("DECIMAL("))
+        and (
+            c.raw_type in ("VARCHAR", "BOOLEAN")
+            or is_numeric_type(c.raw_type)
+            or is_date_type(c.raw_type)
+        )
         for c in columns
     )
 

@@ -37,9 +37,9 @@ class IngestResult:
     # Each column's profile for role detection (``profile.read_profiles``), made by the worker.
     profiles: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dict (the path as a string)."""
-        d = asdict(self)
+    def to_dict(self, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Return a JSON-serialisable dict (the path as a string), without the `exclude` fields."""
+        d = {k: v for k, v in asdict(self).items() if k not in exclude}
         d["parquet_path"] = str(self.parquet_path)
         return d
 

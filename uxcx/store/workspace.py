@@ -216,7 +216,7 @@ class Workspace:
                     roles={},
                     detected_roles={},
                     # The profiles live on as the roles and distinct counts below.
-                    ingest=json_safe({**result.to_dict(), "profiles": []}),
+                    ingest=json_safe(result.to_dict(exclude=("profiles",))),
                     labels={c["name"]: c["label"] for c in result.columns if c.get("label")},
                     value_labels={
                         c["name"]: c["value_labels"]
